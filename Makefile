@@ -39,3 +39,67 @@ collection:
 	@mkdir -p $(dir $(COLL_LINK))
 	@[ -L $(COLL_LINK) ] || ln -sfn ../../../.. $(COLL_LINK)
 	@test -f $(COLL_LINK)/galaxy.yml
+
+# ---------------------------------------------------------------- images (cached by content hash)
+.PHONY: images
+images: deps
+	@bash tests/hosts/build-node-image.sh
+
+# ---------------------------------------------------------------- tests
+MOLECULE_SCENARIOS ?= $(sort $(filter-out shared _smoke,$(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))))
+SANITY_DIR := .cache/sanity/ansible_collections/stackdoctor/openstack
+SANITY_TESTS := compile validate-modules yamllint pep8 shebang line-endings no-smart-quotes \
+  action-plugin-docs ansible-doc symlinks empty-init future-import-boilerplate metaclass-boilerplate \
+  no-assert no-basestring no-dict-iteritems no-dict-iterkeys no-dict-itervalues no-get-exception \
+  no-main-display no-unicode-literals replace-urlopen runtime-metadata use-compat-six \
+  boilerplate import
+
+.PHONY: test unit lint sanity docs build molecule integration test-times
+test: deps
+	@rm -f $(PHASE_LOG)
+	@$(PHASE) images $(MAKE) -s images
+	@$(PHASE) unit $(MAKE) -s unit
+	@$(PHASE) lint $(MAKE) -s lint
+	@$(PHASE) sanity $(MAKE) -s sanity
+	@$(PHASE) docs $(MAKE) -s docs
+	@$(PHASE) build $(MAKE) -s build
+	@$(PHASE) molecule $(MAKE) -s molecule
+	@$(PHASE) integration $(MAKE) -s integration
+	@$(MAKE) -s test-times
+
+test-times:
+	@echo; echo "== time per phase of make test =="; cat $(PHASE_LOG)
+
+unit: deps
+	pytest -q tests/unit
+
+lint: deps
+	ansible-lint --profile production --offline -q
+
+sanity: deps
+	@rm -rf .cache/sanity && mkdir -p $(SANITY_DIR)
+	@git ls-files -co --exclude-standard | grep -v '^\.cache/' | tar -cf - -T - | tar -C $(SANITY_DIR) -xf -
+	cd $(SANITY_DIR) && ansible-test sanity --python $$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])') \
+	  $(addprefix --test ,$(SANITY_TESTS)) --color no
+
+docs: deps
+	@for m in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
+	  ansible-doc stackdoctor.openstack.$$m > .cache/doc-$$m.txt || { echo "ansible-doc failed for $$m"; exit 1; }; \
+	  grep -q 'OPTIONS' .cache/doc-$$m.txt || { echo "no OPTIONS in ansible-doc $$m"; exit 1; }; \
+	  echo "ansible-doc stackdoctor.openstack.$$m: $$(wc -l < .cache/doc-$$m.txt) lines"; done
+	@ansible-doc -t filter stackdoctor.openstack.tgt_include_results >/dev/null && echo "ansible-doc filter tgt_include_results: ok"
+
+build: deps
+	@rm -rf .cache/build && mkdir -p .cache/build/install
+	ansible-galaxy collection build --force --output-path .cache/build .
+	ansible-galaxy collection install --offline --no-deps -p .cache/build/install .cache/build/stackdoctor-openstack-*.tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/build/install ansible-doc stackdoctor.openstack.node_facts >/dev/null
+	@test -f .cache/build/install/ansible_collections/stackdoctor/openstack/roles/check_tgt_include/meta/argument_specs.yml
+	@echo "built and installed: $$(ls .cache/build/*.tar.gz)"
+
+molecule: deps images
+	@for s in $(MOLECULE_SCENARIOS); do \
+	  $(PHASE) molecule:$$s molecule test -s $$s || exit 1; done
+
+integration: deps images
+	pytest -q tests/integration
