@@ -25,7 +25,9 @@ MASK_UNITS="systemd-networkd-wait-online.service systemd-udevd.service systemd-u
  systemd-firstboot.service sys-kernel-config.mount sys-kernel-debug.mount
  sys-kernel-tracing.mount dev-hugepages.mount dev-mqueue.mount
  apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service
- fstrim.timer systemd-hwdb-update.service"
+ fstrim.timer systemd-hwdb-update.service
+ podman.service podman.socket podman-auto-update.service podman-auto-update.timer
+ podman-restart.service podman-clean-transient.service"
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 HASH=$( { echo "$PACKAGES" | tr ' ' '\n' | sort -u; cat "$SELF"; } | sha256sum | cut -c1-12)

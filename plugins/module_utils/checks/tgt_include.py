@@ -38,12 +38,14 @@ def include_covers(patterns, volumes_dir):
     cinder writes <volumes_dir>/volume-<uuid>; tgt-admin expands the include as a glob.
     """
     vdir = os.path.normpath(volumes_dir)
-    probe = os.path.join(vdir, 'volume-00000000-0000-0000-0000-000000000000')
+    probe = os.path.join(vdir, 'volume-00000000-0000-0000-0000-000000000000').split('/')
     for pattern in patterns:
         pat = (pattern or '').strip()
         if not pat:
             continue
-        if fnmatch.fnmatchcase(probe, os.path.normpath(pat)):
+        # shell glob semantics as tgt-admin uses them: a wildcard never crosses '/'
+        parts = os.path.normpath(pat).split('/')
+        if len(parts) == len(probe) and all(fnmatch.fnmatchcase(a, b) for a, b in zip(probe, parts)):
             return True
     return False
 
