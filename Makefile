@@ -47,12 +47,10 @@ images: deps
 
 # ---------------------------------------------------------------- tests
 MOLECULE_SCENARIOS ?= $(sort $(filter-out shared _smoke,$(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))))
-SANITY_DIR := .cache/sanity/ansible_collections/stackdoctor/openstack
-SANITY_TESTS := compile validate-modules yamllint pep8 shebang line-endings no-smart-quotes \
-  action-plugin-docs ansible-doc symlinks empty-init future-import-boilerplate metaclass-boilerplate \
-  no-assert no-basestring no-dict-iteritems no-dict-iterkeys no-dict-itervalues no-get-exception \
-  no-main-display no-unicode-literals replace-urlopen runtime-metadata use-compat-six \
-  boilerplate import
+SANITY_DIR := $(CACHE)/sanity/ansible_collections/stackdoctor/openstack
+SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-endings no-assert \
+  no-get-exception no-illegal-filenames no-smart-quotes pep8 replace-urlopen runtime-metadata shebang \
+  symlinks use-argspec-type-path use-compat-six validate-modules yamllint
 
 .PHONY: test unit lint sanity docs build molecule integration test-times
 test: deps
@@ -77,7 +75,9 @@ lint: deps
 	ansible-lint --profile production --offline -q
 
 sanity: deps
-	@rm -rf .cache/sanity && mkdir -p $(SANITY_DIR)
+	@pipver=$$(grep -ho "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | grep -o '[0-9][0-9.]*'); \
+	  mkdir -p $(HOME)/.ansible/test/cache; cp tests/tools/ansible_test_get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
+	@rm -rf $(CACHE)/sanity && mkdir -p $(SANITY_DIR)
 	@git ls-files -co --exclude-standard | grep -v '^\.cache/' | tar -cf - -T - | tar -C $(SANITY_DIR) -xf -
 	cd $(SANITY_DIR) && ansible-test sanity --python $$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])') \
 	  $(addprefix --test ,$(SANITY_TESTS)) --color no

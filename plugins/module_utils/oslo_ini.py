@@ -328,7 +328,7 @@ def cinder_backends(conf):
         for old, new in sorted(CINDER_DEPRECATED_NAMES.items()):
             for entry in conf.entries(section, old):
                 deprecated.append({
-                    'option': old, 'replacement': new, 'section': section,
+                    'name': old, 'option': old, 'replacement': new, 'section': section,
                     'file': entry.file, 'line': entry.line, 'value': entry.value,
                     'ignored': True,
                     'note': 'renamed in Queens (cinder 12), ignored since Stein (cinder 14)',

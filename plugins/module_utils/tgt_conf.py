@@ -94,9 +94,12 @@ def _unmap_path(path, path_map):
 def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
     """Walk ``targets_conf`` and its includes.
 
-    ``targets_conf`` and every pattern are paths as tgt sees them; ``path_map`` maps
-    them to the host (containers) and ``root`` is where the host's ``/`` is mounted
-    (tests). Returns::
+    ``targets_conf`` is a host path. Include patterns are paths as tgtd sees them;
+    ``path_map`` ({tgt view prefix: host prefix}) maps them to the host for containers
+    (kolla: ``{'/etc/tgt': '/etc/kolla/tgtd'}``) and ``root`` is where the host's ``/``
+    is mounted (tests). Every ``file``, ``files_read`` and ``matches`` entry is a host
+    path (what a fix edits); ``pattern`` is the directive as written and ``resolved``
+    the absolute pattern in tgtd's view (what :func:`covers` compares). Returns::
 
         {config_file, found, includes: [{pattern, file, line, resolved, glob,
          matches: [..], match_count}], files_read: [..], files_read_count,
@@ -121,17 +124,20 @@ def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
     def fs(path):
         return host_path(root, map_path(path, path_map))
 
+    def shown(path):
+        return map_path(path, path_map)
+
     def read(path, stack, from_file, from_line):
         if path in stack:
             result['errors'].append({
                 'kind': 'loop', 'file': from_file, 'line': from_line,
                 'message': 'include loop: %s includes %s again' % (
-                    ' -> '.join(stack), path)})
+                    ' -> '.join(shown(p) for p in stack), shown(path))})
             return
         if path in visited:
             return
         if result['files_read_count'] >= max_files:
-            result['errors'].append({'kind': 'limit', 'file': from_file, 'line': from_line,
+            result['errors'].append({'kind': 'limit', 'file': shown(from_file), 'line': from_line,
                                      'message': 'more than %d files, stopped' % max_files})
             return
         real = fs(path)
@@ -142,13 +148,14 @@ def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
             missing = isinstance(exc, (FileNotFoundError, NotADirectoryError))
             result['errors'].append({
                 'kind': 'missing' if missing else 'unreadable',
-                'file': from_file if from_file else path, 'line': from_line,
-                'message': '%s: %s' % (path, exc.strerror or exc)})
+                'file': shown(from_file) if from_file else shown(path), 'line': from_line,
+                'path': shown(path),
+                'message': '%s: %s' % (shown(path), exc.strerror or exc)})
             return
         visited.add(path)
         result['files_read_count'] += 1
         if len(result['files_read']) < MAX_LISTED:
-            result['files_read'].append(path)
+            result['files_read'].append(shown(path))
         if from_file is None:
             result['found'] = True
         base = os.path.dirname(path)
@@ -159,11 +166,13 @@ def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
             m = TARGET_RE.match(line)
             if m:
                 if len(result['targets']) < MAX_LISTED:
-                    result['targets'].append({'name': m.group('name'), 'file': path, 'line': lineno})
+                    result['targets'].append({'name': m.group('name'), 'file': shown(path),
+                                              'line': lineno})
                 continue
             m = DEFAULT_DRIVER_RE.match(line)
             if m:
-                result['default_driver'] = {'value': m.group('value'), 'file': path, 'line': lineno}
+                result['default_driver'] = {'value': m.group('value'), 'file': shown(path),
+                                            'line': lineno}
                 continue
             m = INCLUDE_RE.match(line)
             if not m:
@@ -174,7 +183,7 @@ def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
             resolved = pattern if pattern.startswith('/') else os.path.join(base, pattern)
             resolved = normalize(resolved)
             is_glob = bool(GLOB_CHARS.search(resolved))
-            entry = {'pattern': pattern, 'file': path, 'line': lineno, 'resolved': resolved,
+            entry = {'pattern': pattern, 'file': shown(path), 'line': lineno, 'resolved': resolved,
                      'glob': is_glob, 'matches': [], 'match_count': 0}
             result['includes'].append(entry)
             if is_glob:
@@ -182,16 +191,16 @@ def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
                 found = [_unmap_path(strip_root(root, f), path_map) for f in found
                          if os.path.isfile(f)]
                 entry['match_count'] = len(found)
-                entry['matches'] = found[:MAX_LISTED]
+                entry['matches'] = [shown(f) for f in found[:MAX_LISTED]]
                 for child in found:
                     read(child, stack + [path], path, lineno)
             else:
                 if os.path.isfile(fs(resolved)):
                     entry['match_count'] = 1
-                    entry['matches'] = [resolved]
+                    entry['matches'] = [shown(resolved)]
                 read(resolved, stack + [path], path, lineno)
 
-    read(targets_conf, [], None, None)
+    read(_unmap_path(targets_conf, path_map), [], None, None)
     return result
 
 
