@@ -130,7 +130,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='stackdoctor.openstack.report: %s' % exc)
             return result
 
-        report_host = task_vars.get('inventory_hostname') or 'localhost'
+        # The report is written on the controller whichever host runs the task (run_once).
+        report_host = 'localhost'
         hosts = [str(h) for h in (args['hosts'] or [])]
         if args.get('today'):
             try:

@@ -105,7 +105,9 @@ NOVA_COMPUTE_SIGNATURES = ['4a', '4b', '4c']
 
 # oslo.log default prefix: "2024-03-12 16:32:52.107 79125 ERROR oslo_messaging.rpc.server "
 OSLO_PREFIX_RE = re.compile(
-    r'^(?P<key>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?\s+\d+\s+[A-Z]+\s+\S+)\s?')
+    r'^(?P<key>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?\s+\d+\s+[A-Z]+\s+\S+)\s?'
+    r'(?:\[[^\]]*\]\s?)?')
+# (the request context "[req-... - - -]" is dropped from record bodies too)
 
 DEFAULT_TAIL_BYTES = 4 * 1024 * 1024
 MAX_TEXT = 1000

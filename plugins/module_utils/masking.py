@@ -48,7 +48,7 @@ _TGT_USER_RE = re.compile(
     r'(?P<lead>\b(?:incominguser|outgoinguser)\s+\S+\s+)(?P<pw>\S+)', re.IGNORECASE)
 _ASSIGN_RE = re.compile(
     r'(?P<key>["\']?[A-Za-z_][A-Za-z0-9_.\-]*["\']?)(?P<sep>\s*[=:]\s*)'
-    r'(?:(?P<q>["\'])(?P<qvalue>[^"\']*)(?P=q)|(?P<value>[^\s,;"\'}\])]+))',
+    r'(?:(?P<q>["\'])(?P<qvalue>[^"\']*)(?P=q)|(?P<value>[^\s,;&"\'}\])]+))',
 )
 _FLAG_RE = re.compile(
     r'(?P<flag>--(?:os-)?(?:password|passwd|secret|token|api-key|key)(?:[= ]))(?P<value>\S+)',
@@ -90,12 +90,12 @@ def mask_string(text):
     return out
 
 
-def mask_data(data, _depth=0):
+def mask_data(data, _depth=0, _under_secret=False):
     """Mask a nested structure (dicts, lists, tuples, strings); returns a new object.
 
     A dict value under a secret-looking key is replaced by ``********`` entirely when it
-    is a scalar (``None``, empty strings and booleans are kept, they reveal nothing);
-    containers under such keys are masked recursively.
+    is a scalar (``None``, empty strings and booleans are kept, they reveal nothing); a
+    list under such a key has its scalar items masked; dicts are masked recursively.
     """
     if _depth > 50:
         return MASK
@@ -103,15 +103,20 @@ def mask_data(data, _depth=0):
         out = {}
         for key, value in data.items():
             if is_secret_key(key) and not isinstance(value, (dict, list, tuple)):
-                if value is None or value == '' or isinstance(value, bool):
-                    out[key] = value
-                else:
-                    out[key] = MASK
+                out[key] = _mask_scalar(value)
             else:
-                out[key] = mask_data(value, _depth + 1)
+                out[key] = mask_data(value, _depth + 1, is_secret_key(key))
         return out
     if isinstance(data, (list, tuple)):
-        return type(data)(mask_data(v, _depth + 1) for v in data)
+        return type(data)(mask_data(v, _depth + 1, _under_secret) for v in data)
+    if _under_secret:
+        return _mask_scalar(data)
     if isinstance(data, str):
         return mask_string(data)
     return data
+
+
+def _mask_scalar(value):
+    if value is None or value == '' or isinstance(value, bool):
+        return value
+    return MASK

@@ -169,19 +169,20 @@ def gather_tgt(ctx):
     if restart.get('method') == 'container':
         out['installed'] = bool(restart.get('container_exists'))
         out['binaries'] = {'tgtadm': None, 'tgt-admin': None}
-        if container and state and state != 'unknown':
-            out['running'] = state.startswith('running') or state.startswith('up')
-            out['running_how'] = 'container:%s' % container
-        elif container:
+        if state == 'unknown':
+            out['installed'] = None
             out['running'] = None
             out['running_how'] = 'container:%s (state unknown)' % container
+        elif restart.get('container_exists'):
+            out['running'] = state.startswith('running') or state.startswith('up')
+            out['running_how'] = 'container:%s' % container
     else:
         for name in ('tgtadm', 'tgt-admin'):
             out['binaries'][name] = layout_mod.find_binary(name, ctx.root)
         out['installed'] = all(out['binaries'].values())
         unit = restart.get('unit')
-        if unit and ctx.runner is not None:
-            rc, stdout, _err = ctx.runner(['systemctl', 'is-active', unit])
+        if unit and restart.get('unit_exists') and ctx.runner is not None:
+            _rc, stdout, _err = ctx.runner(['systemctl', 'is-active', unit])
             active = stdout.strip()
             if active == 'active':
                 out['running'], out['running_how'] = True, 'systemd:%s' % unit

@@ -338,8 +338,10 @@ def cinder_backends(conf):
     names = [DEFAULT] if legacy else enabled
     for name in names:
         section = DEFAULT if legacy else normalize_section(name)
-        chain = [('DEFAULT', DEFAULT)] if legacy else [('backend', section),
-                                                      ('backend_defaults', 'backend_defaults')]
+        if legacy:
+            chain = [('DEFAULT', DEFAULT)]
+        else:
+            chain = [('backend', section), ('backend_defaults', 'backend_defaults')]
         info = {'section': section, 'section_present': conf.has_section(section)}
         sources = {}
         for opt, code_default in CINDER_VOLUME_DEFAULTS.items():

@@ -23,7 +23,7 @@ description:
   - Changes nothing. Secrets never leave the node; only the needed options are
     returned, and log lines are masked.
 author:
-  - stackdoctor developers
+  - stackdoctor developers (@stackdoctor)
 options:
   subsets:
     description:
@@ -64,10 +64,13 @@ options:
     default: /
 attributes:
   check_mode:
+    description: Can run in check mode and return the same facts (it changes nothing).
     support: full
   diff_mode:
+    description: Nothing is changed, so there is no diff.
     support: none
   facts:
+    description: Returns C(stackdoctor_node_facts) in C(ansible_facts).
     support: full
 notes:
   - Runs with the managed node's Python 3.9 or later and its standard library only.

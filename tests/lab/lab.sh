@@ -226,12 +226,12 @@ EOF
 
 # ------------------------------------------------------------------------------ rabbit
 start_rabbit() {  # runs in a subshell
-  export HOME=$LAB/data/rabbitmq/home RABBITMQ_NODENAME=rabbit@localhost
+  export HOME=$LAB/rabbitmq/home RABBITMQ_NODENAME=rabbit@localhost
   export RABBITMQ_NODE_IP_ADDRESS=$IP RABBITMQ_NODE_PORT=$RABBIT_PORT RABBITMQ_DIST_PORT=$DIST_PORT
   export ERL_EPMD_PORT=$EPMD_PORT ERL_EPMD_ADDRESS=$IP
-  export RABBITMQ_MNESIA_BASE=$LAB/data/rabbitmq/mnesia RABBITMQ_LOG_BASE=$LAB/log/rabbitmq
+  export RABBITMQ_MNESIA_BASE=$LAB/rabbitmq/mnesia RABBITMQ_LOG_BASE=$LAB/log/rabbitmq
   export RABBITMQ_PID_FILE=$LAB/run/rabbitmq.pid
-  export RABBITMQ_ENABLED_PLUGINS_FILE=$LAB/data/rabbitmq/enabled_plugins
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$LAB/rabbitmq/enabled_plugins
   export RABBITMQ_CONFIG_FILE=$LAB/etc/rabbitmq RABBITMQ_ADVANCED_CONFIG_FILE=$LAB/etc/rabbitmq-advanced.config
   export RABBITMQ_CONF_ENV_FILE=$LAB/etc/rabbitmq-env.conf
   mkdir -p "$HOME" "$RABBITMQ_LOG_BASE"
@@ -360,16 +360,21 @@ cmd_up() {
   ensure_venv
   rm -rf "$LAB"
   write_configs
+  # from here on, a failure stops whatever this run started
+  UP_STARTED=1   # from here on, a failed up stops whatever it started (EXIT trap below)
+  local warm=0
+  if [ -f "$DATA_CACHE/nova_cell1.db" ]; then
+    rm -rf "$LAB/data"; cp -a "$DATA_CACHE" "$LAB/data"; warm=1
+  fi
   ( start_rabbit ) > "$LAB/log/rabbit-start.log" 2>&1 &
   local rabbit=$!
-  if [ -f "$DATA_CACHE/nova_cell1.db" ]; then
-    rm -rf "$LAB/data"; cp -a "$DATA_CACHE" "$LAB/data"
+  if [ $warm = 1 ]; then
     ts "prepared data restored from cache ($(basename "$DATA_CACHE"))"
   else
     prepare_data
     ts "schemas synced (keystone, placement, nova api/cell0/cell1), cached"
   fi
-  mkdir -p "$LAB/data/nova-state" "$LAB/data/rabbitmq"
+  mkdir -p "$LAB/data/nova-state"
   serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"
   serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"
   wait_http $KS_PORT 60; ts "keystone serving on $KS_PORT"
@@ -395,12 +400,15 @@ cmd_up() {
   ts "compute nodes mapped to cell1"
   "$B/python" "$HERE/labctl.py" wait "$LAB" || die "computes did not come up, see $LAB/log"
   ts "control plane ready (clouds.yaml: $CLOUDS, cloud stackdoctor-lab)"
+  UP_STARTED=0
   cmd_status || true
   printf 'lab up in %ss\n' "$(el)"
 }
 
 case ${1:-} in
-  up) cmd_up;;
+  up) UP_STARTED=0
+      trap 'if [ "$UP_STARTED" = 1 ]; then echo "lab up failed: stopping what it started" >&2; UP_STARTED=0; cmd_down >&2; fi' EXIT
+      cmd_up;;
   down) cmd_down;;
   status) cmd_status;;
   env) echo "LAB=$LAB"; echo "VENV=$VENV"; echo "DATA_CACHE=$DATA_CACHE"; echo "CLOUDS=$CLOUDS";;

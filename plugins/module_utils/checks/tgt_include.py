@@ -17,7 +17,7 @@ CHECK = 'check_tgt_include'
 FIX = 'fix_tgt_include'
 REFERENCE = ('seed 000; cinder doc/source/install/cinder-storage-install-ubuntu.rst; '
              'cinder doc/source/admin/ts-cinder-config.rst; cinder/volume/targets/tgt.py')
-TGT_LOG_SIGNATURES = ('1a', '1b', '1c', '1d', '1e', '1f', '1g')
+TGT_LOG_SIGNATURES = ('1a', '1b', '1c', '1d', '1e', '1f', '1g', '1h')
 
 
 def _result(rid, status, summary, evidence=None, fix=FIX):

@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Evaluate the tgt include check (seed 000) from node_facts on the controller.
+
+Pure function: facts in, results out. Every LVM backend whose effective target helper is
+tgtadm needs tgt installed, running, and an include that covers the backend's volumes_dir.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import fnmatch
+import os
+
+CHECK = 'check_tgt_include'
+FIX = 'fix_tgt_include'
+REFERENCE = ('seed 000; cinder doc/source/install/cinder-storage-install-ubuntu.rst; '
+             'cinder doc/source/admin/ts-cinder-config.rst; cinder/volume/targets/tgt.py')
+TGT_LOG_SIGNATURES = ('1a', '1b', '1c', '1d', '1e', '1f', '1g')
+
+
+def _result(rid, status, summary, evidence=None, fix=FIX):
+    return {
+        'id': rid,
+        'check': CHECK,
+        'status': status,
+        'summary': summary,
+        'evidence': evidence or {},
+        'fix': fix if status in ('critical', 'warning') else None,
+        'reference': REFERENCE,
+    }
+
+
+def include_covers(patterns, volumes_dir):
+    """True when one of the include patterns matches a file directly inside volumes_dir.
+
+    cinder writes <volumes_dir>/volume-<uuid>; tgt-admin expands the include as a glob.
+    """
+    vdir = os.path.normpath(volumes_dir)
+    probe = os.path.join(vdir, 'volume-00000000-0000-0000-0000-000000000000').split('/')
+    for pattern in patterns:
+        pat = (pattern or '').strip()
+        if not pat:
+            continue
+        # shell glob semantics as tgt-admin uses them: a wildcard never crosses '/'
+        parts = os.path.normpath(pat).split('/')
+        if len(parts) == len(probe) and all(fnmatch.fnmatchcase(a, b) for a, b in zip(probe, parts)):
+            return True
+    return False
+
+
+def _log_evidence(log_facts, limit):
+    if not isinstance(log_facts, dict):
+        return []
+    out = []
+    for m in log_facts.get('matches') or []:
+        if m.get('signature') in TGT_LOG_SIGNATURES:
+            out.append({'line': m.get('line_no'), 'signature': m.get('signature'), 'text': m.get('text')})
+    return out[-limit:]
+
+
+def evaluate(facts, log_limit=5):
+    """Return the list of results for one host from its stackdoctor_node_facts."""
+    facts = facts or {}
+    cinder = facts.get('cinder')
+    tgt = facts.get('tgt') or {}
+    log = facts.get('cinder_volume_log') or {}
+    if not isinstance(cinder, dict):
+        return [_result('cinder.tgt_include_missing', 'error',
+                        'cinder facts were not gathered on this host (node_facts subset "cinder" missing)', fix=None)]
+    conf = cinder.get('config_file')
+    if cinder.get('error'):
+        err = cinder['error']
+        return [_result('cinder.tgt_include_missing', 'error',
+                        'cannot evaluate: %s line %s: %s' % (err.get('file', conf), err.get('line', '?'),
+                                                              err.get('message', 'unreadable')),
+                        {'file': err.get('file', conf), 'line': err.get('line'), 'message': err.get('message')},
+                        fix=None)]
+    if not cinder.get('found'):
+        return [_result('cinder.tgt_include_missing', 'skipped',
+                        'no cinder.conf at %s: not a cinder-volume host' % conf, {'file': conf})]
+
+    results = []
+    for dep in cinder.get('deprecated_options') or []:
+        if dep.get('name') == 'iscsi_helper':
+            results.append(_result(
+                'cinder.iscsi_helper_ignored', 'warning',
+                'iscsi_helper = %s in [%s] is ignored since Stein (cinder 14): target_helper applies'
+                % (dep.get('value'), dep.get('section')),
+                {'file': conf, 'line': dep.get('line'), 'section': dep.get('section'),
+                 'option': 'iscsi_helper', 'value': dep.get('value'), 'replacement': 'target_helper'},
+                fix=None))
+
+    backends = cinder.get('backends') or {}
+    if not backends:
+        results.append(_result('cinder.tgt_include_missing', 'skipped',
+                               '%s enables no volume backend' % conf, {'file': conf}))
+        return results
+
+    logs = _log_evidence(log, log_limit)
+    patterns = [i.get('pattern') for i in tgt.get('includes') or []]
+    for name in sorted(backends):
+        be = backends[name] or {}
+        base = {
+            'file': conf, 'backend': name,
+            'target_helper': be.get('target_helper'),
+            'target_helper_source': be.get('target_helper_source'),
+            'volumes_dir': be.get('volumes_dir'),
+        }
+        if not be.get('is_lvm'):
+            results.append(_result('cinder.tgt_include_missing', 'skipped',
+                                   'backend %s is not LVM (%s)' % (name, be.get('volume_driver')), base))
+            continue
+        helper = be.get('target_helper') or 'tgtadm'
+        if helper != 'tgtadm':
+            results.append(_result('cinder.tgt_include_missing', 'ok',
+                                   'backend %s uses target_helper %s: tgt is not involved' % (name, helper), base))
+            continue
+        tgt_ev = dict(base, tgt_config=tgt.get('config_file'), tgt_includes=tgt.get('includes') or [],
+                      tgt_installed=tgt.get('installed'), tgt_running=tgt.get('running'),
+                      tgt_running_how=tgt.get('running_how'))
+        if logs:
+            tgt_ev['log_file'] = log.get('file')
+            tgt_ev['log_lines'] = logs
+        failed = False
+        if not tgt.get('installed'):
+            failed = True
+            results.append(_result(
+                'cinder.tgt_not_installed', 'critical',
+                'backend %s uses target_helper tgtadm but tgt (tgtadm/tgt-admin) is not installed' % name, tgt_ev))
+        elif not tgt.get('running'):
+            failed = True
+            results.append(_result(
+                'cinder.tgt_not_running', 'critical',
+                'backend %s uses target_helper tgtadm but the tgt daemon is not running' % name, tgt_ev))
+        if tgt.get('errors'):
+            tgt_ev['tgt_config_errors'] = tgt['errors']
+        if not include_covers(patterns, be.get('volumes_dir') or '/var/lib/cinder/volumes'):
+            failed = True
+            results.append(_result(
+                'cinder.tgt_include_missing', 'critical',
+                "tgt's includes (%s) do not cover %s/* for backend %s: cinder cannot export volumes"
+                % (tgt.get('config_file') or 'targets.conf', be.get('volumes_dir'), name), tgt_ev))
+        if not failed:
+            how = [i for i in tgt.get('includes') or []
+                   if include_covers([i.get('pattern')], be.get('volumes_dir') or '')]
+            where = ('%s:%s' % (how[0].get('file'), how[0].get('line'))) if how else '?'
+            results.append(_result(
+                'cinder.tgt_include_missing', 'ok',
+                'backend %s: tgt is running and includes %s/* (%s)' % (name, be.get('volumes_dir'), where), base))
+    return results

@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fact subsets gathered by ``stackdoctor.openstack.node_facts`` on the managed node.
+
+Standard library only (Python 3.9+). One function ``gather_<subset>(ctx)`` per subset;
+each returns a dict and never raises: problems go into the dict as
+``error: {file, line, message}``. :func:`gather` runs the requested subsets, ``layout``
+always first since the others read their paths from it.
+
+``ctx`` is a :class:`Context`: ``root`` (where the node's ``/`` is; ``/`` except in
+tests), ``params`` (the module arguments), ``runner`` (``argv -> (rc, out, err)`` or
+``None``), ``layout`` and ``facts`` (subsets gathered so far).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import os
+import traceback
+
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import log_signatures
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_data
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.oslo_ini import (
+    OsloIni, ParseError, cinder_backends)
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf import (
+    covering_include, host_path, map_path, read_tgt_config)
+
+SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log')
+DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
+
+
+class Context:
+    """What a subset function may use (see the module docstring)."""
+
+    def __init__(self, root='/', params=None, runner=None, detected=None):
+        self.root = root or '/'
+        self.params = params or {}
+        self.runner = runner
+        self.detected = detected
+        self.layout = None
+        self.facts = {}
+
+    def fs(self, path):
+        """Where node path ``path`` is on this machine (``root`` prefix)."""
+        return host_path(self.root, path)
+
+    def service(self, name):
+        """The layout entry of logical service ``name`` (``{}`` when unknown)."""
+        return ((self.layout or {}).get('services') or {}).get(name) or {}
+
+
+def _error(message, file=None, line=None):
+    return {'file': file, 'line': line, 'message': message}
+
+
+def _unexpected(exc, file=None):
+    """An error dict for an unexpected exception (last frame only, no locals)."""
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = ''
+    if tb:
+        frame = tb[-1]
+        where = ' (%s:%s in %s)' % (os.path.basename(frame.filename), frame.lineno, frame.name)
+    return _error('%s: %s%s' % (type(exc).__name__, exc, where), file)
+
+
+# ---------------------------------------------------------------------------
+# layout
+# ---------------------------------------------------------------------------
+def gather_layout(ctx):
+    """Detect the flavour and resolve the per-service layout (see ``layout.resolve``)."""
+    detected = ctx.detected or layout_mod.detect(ctx.root, runner=ctx.runner)
+    return layout_mod.resolve(ctx.params.get('layout_flavour') or 'auto',
+                              ctx.params.get('layout_overrides') or {}, detected, ctx.root)
+
+
+# ---------------------------------------------------------------------------
+# cinder
+# ---------------------------------------------------------------------------
+def gather_cinder(ctx):
+    """cinder.conf of the cinder-volume service, resolved per backend.
+
+    ``{config_file, found, error, enabled_backends, legacy, backends, deprecated_options,
+    state_path, state_path_source}``; only the options listed in
+    ``oslo_ini.CINDER_VOLUME_DEFAULTS`` leave the node.
+    """
+    svc = ctx.service('cinder-volume')
+    config_file = (svc.get('config_files') or ['/etc/cinder/cinder.conf'])[0]
+    out = {'config_file': config_file, 'found': False, 'error': None, 'enabled_backends': [],
+           'legacy': None, 'backends': {}, 'deprecated_options': [], 'state_path': None,
+           'state_path_source': None}
+    real = ctx.fs(config_file)
+    if not os.path.exists(real):
+        return out
+    out['found'] = True
+    conf = OsloIni()
+    try:
+        with open(real, 'rb') as handle:
+            text = handle.read().decode('utf-8', errors='replace')
+        conf.read_string(text, config_file)
+    except ParseError as exc:
+        out['error'] = exc.to_dict()
+        return out
+    except (IOError, OSError) as exc:
+        out['error'] = _error('cannot read: %s' % (exc.strerror or exc), config_file)
+        return out
+    resolved = cinder_backends(conf)
+    out.update(resolved)
+    return mask_data(out)
+
+
+# ---------------------------------------------------------------------------
+# tgt
+# ---------------------------------------------------------------------------
+def _proc_has(ctx, comm):
+    proc = ctx.fs('/proc')
+    try:
+        pids = [p for p in os.listdir(proc) if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(os.path.join(proc, pid, 'comm')) as handle:
+                if handle.read().strip() == comm:
+                    return int(pid)
+        except (IOError, OSError):
+            continue
+    return None
+
+
+def _tgt_view(path, path_map):
+    """``path`` (host) as tgtd sees it (kolla: /etc/kolla/tgtd/conf.d -> /etc/tgt/conf.d)."""
+    inverse = dict((v, k) for k, v in (path_map or {}).items())
+    return map_path(path, inverse)
+
+
+def gather_tgt(ctx):
+    """tgt's include tree, binaries and daemon state.
+
+    ``{config_file, conf_d (host paths), tgt_view: {config_file, conf_d} (as tgtd sees
+    them, what an include line must name), found, includes, files_read, files_read_count, targets,
+    default_driver, errors, installed, binaries: {tgtadm, tgt-admin}, running,
+    running_how, present_by_default, coverage}``; ``coverage`` maps each cinder backend's
+    ``volumes_dir`` (when the cinder subset ran) to the include that covers it, or null.
+    """
+    svc = ctx.service('tgt')
+    flavour = (ctx.layout or {}).get('flavour')
+    config_file = svc.get('targets_conf') or '/etc/tgt/targets.conf'
+    out = {'config_file': config_file, 'conf_d': svc.get('conf_d') or '/etc/tgt/conf.d',
+           'found': False, 'includes': [], 'files_read': [], 'files_read_count': 0,
+           'targets': [], 'default_driver': None, 'errors': [], 'error': None,
+           'installed': False, 'binaries': {'tgtadm': None, 'tgt-admin': None},
+           'running': False, 'running_how': None,
+           'present_by_default': svc.get('present_by_default', True), 'coverage': {}}
+    conf = read_tgt_config(config_file, root=ctx.root, path_map=svc.get('path_map') or {})
+    for key in ('found', 'includes', 'files_read', 'files_read_count', 'targets',
+                'default_driver', 'errors'):
+        out[key] = conf[key]
+    path_map = svc.get('path_map') or {}
+    out['tgt_view'] = {'config_file': _tgt_view(config_file, path_map),
+                       'conf_d': _tgt_view(out['conf_d'], path_map)}
+    restart = svc.get('restart') or {}
+    container = restart.get('container')
+    state = restart.get('container_state')
+    if restart.get('method') == 'container':
+        out['installed'] = bool(restart.get('container_exists'))
+        out['binaries'] = {'tgtadm': None, 'tgt-admin': None}
+        if state == 'unknown':
+            out['installed'] = None
+            out['running'] = None
+            out['running_how'] = 'container:%s (state unknown)' % container
+        elif restart.get('container_exists'):
+            out['running'] = state.startswith('running') or state.startswith('up')
+            out['running_how'] = 'container:%s' % container
+    else:
+        for name in ('tgtadm', 'tgt-admin'):
+            out['binaries'][name] = layout_mod.find_binary(name, ctx.root)
+        out['installed'] = all(out['binaries'].values())
+        unit = restart.get('unit')
+        if unit and restart.get('unit_exists') and ctx.runner is not None:
+            _rc, stdout, _err = ctx.runner(['systemctl', 'is-active', unit])
+            active = stdout.strip()
+            if active == 'active':
+                out['running'], out['running_how'] = True, 'systemd:%s' % unit
+        if not out['running']:
+            pid = _proc_has(ctx, 'tgtd')
+            if pid:
+                out['running'], out['running_how'] = True, 'process:tgtd pid %d' % pid
+    backends = (ctx.facts.get('cinder') or {}).get('backends') or {}
+    for backend in backends.values():
+        vdir = backend.get('volumes_dir')
+        if vdir and vdir not in out['coverage']:
+            inc = covering_include(out['includes'], vdir)
+            out['coverage'][vdir] = (None if inc is None else
+                                     {'pattern': inc['pattern'], 'file': inc['file'],
+                                      'line': inc['line']})
+    if flavour == 'kolla':
+        out['note'] = ('kolla: tgtd reads /etc/tgt from the host directory %s'
+                       % (svc.get('config_dir') or '/etc/kolla/tgtd'))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# cinder_volume_log
+# ---------------------------------------------------------------------------
+def _first_log(ctx, patterns):
+    for pattern in patterns or []:
+        real = ctx.fs(pattern)
+        if any(c in pattern for c in '*?['):
+            hits = sorted(glob.glob(real), key=lambda p: os.path.getmtime(p), reverse=True)
+            if hits:
+                return hits[0][len(ctx.root.rstrip('/')):] if ctx.root != '/' else hits[0]
+        elif os.path.isfile(real):
+            return pattern
+    return None
+
+
+def gather_cinder_volume_log(ctx):
+    """Known cinder-volume log signatures (rows 1a-1h) in the tail of its log.
+
+    ``{file, found, matches: [{signature, line_no, text, groups, diagnosis}], counts,
+    truncated, size, lines_scanned, error}``; ``text`` and ``groups`` are masked.
+    """
+    svc = ctx.service('cinder-volume')
+    candidates = svc.get('log_files') or ['/var/log/cinder/cinder-volume.log']
+    path = _first_log(ctx, candidates)
+    out = {'file': path or candidates[0], 'found': bool(path), 'matches': [], 'counts': {},
+           'truncated': False, 'size': None, 'lines_scanned': 0, 'error': None}
+    if not path:
+        return out
+    try:
+        res = log_signatures.scan(ctx.fs(path), log_signatures.CINDER_VOLUME_SIGNATURES,
+                                  ctx.params.get('log_max_matches', 20),
+                                  ctx.params.get('log_tail_bytes', DEFAULT_LOG_TAIL_BYTES))
+    except (IOError, OSError) as exc:
+        out['error'] = _error('cannot read: %s' % (exc.strerror or exc), path)
+        return out
+    out.update(res)
+    return out
+
+
+GATHERERS = {
+    'layout': gather_layout,
+    'cinder': gather_cinder,
+    'tgt': gather_tgt,
+    'cinder_volume_log': gather_cinder_volume_log,
+}
+
+# cinder before tgt so that tgt can report coverage of cinder's volumes_dir
+ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log')
+
+
+def gather(subsets, ctx):
+    """Run ``subsets`` (any order; ``layout`` always runs first) and return ``{subset: dict}``.
+
+    A subset that raises yields ``{error: {file, line, message}}`` instead.
+    """
+    wanted = set(subsets or SUBSET_NAMES) | {'layout'}
+    facts = ctx.facts
+    for name in ORDER:
+        if name not in wanted:
+            continue
+        try:
+            facts[name] = GATHERERS[name](ctx)
+        except Exception as exc:  # pylint: disable=broad-except
+            facts[name] = {'error': _unexpected(exc)}
+        if name == 'layout':
+            ctx.layout = facts[name] if 'services' in facts[name] else {'services': {}}
+    return facts

@@ -1,0 +1,218 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: node_facts
+short_description: Gather, in one run, the host facts the stackdoctor checks need
+version_added: 0.1.0
+description:
+  - Reads the OpenStack deployment layout, configuration files and logs of the managed
+    node and returns them as the fact C(stackdoctor_node_facts), a dict keyed by subset.
+  - The C(layout) subset (flavour, container CLI, per-service config/log paths and
+    restart method) is always gathered first; the other subsets take their paths from it.
+  - Never fails because of what it finds. A subset that cannot be gathered reports
+    C(error) with the node-side file and line where known.
+  - Changes nothing. Secrets never leave the node; only the needed options are
+    returned, and log lines are masked.
+author:
+  - stackdoctor developers (@stackdoctor)
+options:
+  subsets:
+    description:
+      - Subsets to gather. C(layout) is always included.
+    type: list
+    elements: str
+    choices: [layout, cinder, tgt, cinder_volume_log]
+    default: [layout, cinder, tgt, cinder_volume_log]
+  layout_flavour:
+    description:
+      - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
+        C(/var/lib/config-data/puppet-generated), C(/var/lib/juju/agents), else packaged).
+    type: str
+    choices: [auto, packaged, kolla, tripleo, juju]
+    default: auto
+  layout_overrides:
+    description:
+      - Per logical service overrides deep-merged into the layout table (dicts are
+        merged, lists and scalars replaced).
+      - 'For example C({"tgt": {"restart": {"units": ["tgtd"]}}}).'
+    type: dict
+    default: {}
+  log_max_matches:
+    description:
+      - Most recent log signature matches kept per log (all are counted).
+    type: int
+    default: 20
+  log_tail_bytes:
+    description:
+      - Only the last this many bytes of each log are read.
+    type: int
+    default: 4194304
+  root:
+    description:
+      - Where the node's root filesystem is. Only for tests; no command is run when it
+        is not C(/).
+    type: str
+    default: /
+attributes:
+  check_mode:
+    description: Can run in check mode and return the same facts (it changes nothing).
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+  facts:
+    description: Returns C(stackdoctor_node_facts) in C(ansible_facts).
+    support: full
+notes:
+  - Runs with the managed node's Python 3.9 or later and its standard library only.
+  - The kolla tgt layout assumes the C(tgtd) container reads C(/etc/tgt) from the host
+    directory C(/etc/kolla/tgtd/).
+seealso:
+  - name: Facts contract
+    description: docs/DEVELOPING.md in the collection.
+    link: https://example.invalid/stackdoctor/openstack
+'''
+
+EXAMPLES = r'''
+- name: Gather everything the cinder/tgt checks need
+  stackdoctor.openstack.node_facts:
+    subsets: [cinder, tgt, cinder_volume_log]
+
+- name: Layout only, forcing kolla and a different tgt container name
+  stackdoctor.openstack.node_facts:
+    subsets: [layout]
+    layout_flavour: kolla
+    layout_overrides:
+      tgt:
+        restart:
+          containers: [tgtd_custom]
+
+- name: Show where cinder-volume's log is
+  ansible.builtin.debug:
+    msg: "{{ stackdoctor_node_facts.layout.services['cinder-volume'].log_files }}"
+'''
+
+RETURN = r'''
+ansible_facts:
+  description: Facts set on the host.
+  returned: always
+  type: dict
+  contains:
+    stackdoctor_node_facts:
+      description: One key per gathered subset.
+      returned: always
+      type: dict
+      contains:
+        layout:
+          description:
+            - C(flavour), C(detected_by), C(detected_flavour), C(container_cli)
+              (docker, podman or none), C(config_change), C(units_source), C(errors), and
+              C(services), a dict keyed by logical service (cinder-volume, tgt,
+              nova-compute, nova-api, nova-conductor, nova-scheduler, placement-api,
+              libvirt, neutron-l3-agent, glance-api, rabbitmq).
+            - Each service has C(config_files), C(config_dir), C(log_files),
+              C(present_by_default), C(present), C(config_present) and C(restart) =
+              {method (systemd, container, pacemaker, juju_unit), unit, units, container,
+              containers, container_state, resource, via_fallback}. tgt also has
+              C(targets_conf), C(conf_d) and C(path_map).
+          returned: always
+          type: dict
+          sample:
+            flavour: packaged
+            detected_by: no kolla, tripleo or juju marker
+            container_cli: none
+            services:
+              tgt:
+                config_files: [/etc/tgt/targets.conf]
+                targets_conf: /etc/tgt/targets.conf
+                conf_d: /etc/tgt/conf.d
+                present: true
+                restart: {method: systemd, unit: tgt, units: [tgt, tgtd]}
+        cinder:
+          description:
+            - cinder.conf resolved as cinder-volume sees it. C(backends) is keyed by
+              backend name (C(DEFAULT) for the legacy single backend); each has
+              C(section), C(section_present), C(volume_driver), C(volume_backend_name),
+              C(is_lvm), C(target_helper), C(target_helper_source) (backend,
+              backend_defaults, DEFAULT, default), C(target_protocol),
+              C(target_ip_address), C(target_port), C(target_prefix), C(volumes_dir),
+              C(volume_group), C(iscsi_helper) (ignored since Stein), C(ignored_options)
+              and C(sources) (where each value came from).
+            - C(error) is null or {file, line, message} (parse error).
+          returned: when requested
+          type: dict
+          sample:
+            config_file: /etc/cinder/cinder.conf
+            found: true
+            error: null
+            enabled_backends: [lvm-1]
+            state_path: /var/lib/cinder
+            deprecated_options: []
+        tgt:
+          description:
+            - tgt's effective include tree from targets.conf (C(includes) with
+              {pattern, file, line, resolved, glob, matches, match_count}), C(files_read),
+              C(targets) names, C(default_driver), C(errors) (kind missing, unreadable,
+              loop, limit), C(installed), C(binaries), C(running), C(running_how) and
+              C(coverage) (volumes_dir of each cinder backend -> covering include or null).
+          returned: when requested
+          type: dict
+        cinder_volume_log:
+          description:
+            - Log signature matches (facts doc rows 1a-1g, plus 1h for seed 000) in the
+              tail of the cinder-volume log, masked. C(matches) holds the most recent
+              C(log_max_matches) {signature, line_no, text, groups, diagnosis}; C(counts)
+              counts every match per signature.
+          returned: when requested
+          type: dict
+changed:
+  description: Always false, nothing is changed.
+  returned: always
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.node_facts_subsets import (
+    SUBSET_NAMES, Context, gather)
+
+
+def _runner(module):
+    def run(argv):
+        rc, out, err = module.run_command(argv, check_rc=False)
+        return rc, out, err
+    return run
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            subsets=dict(type='list', elements='str', choices=list(SUBSET_NAMES),
+                         default=list(SUBSET_NAMES)),
+            layout_flavour=dict(type='str', default='auto',
+                                choices=['auto', 'packaged', 'kolla', 'tripleo', 'juju']),
+            layout_overrides=dict(type='dict', default={}),
+            log_max_matches=dict(type='int', default=20),
+            log_tail_bytes=dict(type='int', default=4 * 1024 * 1024),
+            root=dict(type='str', default='/'),
+        ),
+        supports_check_mode=True,
+    )
+    root = module.params['root'] or '/'
+    runner = _runner(module) if root == '/' else None
+    ctx = Context(root=root, params=module.params, runner=runner)
+    facts = gather(module.params['subsets'], ctx)
+    module.exit_json(changed=False, ansible_facts={'stackdoctor_node_facts': facts})
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,133 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Documentation of the stackdoctor.openstack.report action plugin (plugins/action/report.py).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: report
+short_description: Write the stackdoctor report (JSON, Markdown, JUnit) and compute the verdict
+version_added: 0.1.0
+description:
+  - Runs on the controller (action plugin, no remote call), normally in a play on C(localhost).
+  - Reads every targeted host's C(stackdoctor_results) and C(stackdoctor_actions) facts
+    (recorded by M(stackdoctor.openstack.finding)) from C(hostvars). A targeted host with no
+    results fact at all (unreachable, or its play failed) gets an C(error) result
+    C(stackdoctor.host_unreachable).
+  - Applies waivers, computes the verdict (C(go) unless an un-waived result reaches
+    O(gate_severity); severity ok = skipped < warning < error < critical) and writes
+    C(report.json), C(report.md) and C(junit.xml) into O(report_dir) on the controller.
+  - An expired waiver stops applying and produces a C(warning) result
+    C(stackdoctor.waiver_expired); a malformed waiver produces an C(error) result
+    C(stackdoctor.waiver_invalid).
+options:
+  hosts:
+    description: The targeted inventory hostnames (for example C(query('inventory_hostnames', 'all'))).
+    type: list
+    elements: str
+    required: true
+  report_dir:
+    description: Directory (created if needed) on the controller; relative to the current directory.
+    type: path
+    default: stackdoctor-reports/latest
+  waivers:
+    description:
+      - Accepted findings. Each a dict with C(id) (result id, fnmatch pattern allowed),
+        C(hosts) (fnmatch pattern, default C(*)), C(reason) (required) and C(expires)
+        (C(YYYY-MM-DD), required; the waiver applies through that day).
+      - A waived result keeps its status, is marked C(waived) and does not count for the verdict.
+    type: list
+    elements: dict
+    default: []
+  gate_severity:
+    description: Lowest severity that makes the verdict C(no go).
+    type: str
+    choices: [warning, error, critical]
+    default: error
+  title:
+    description: Title of the report.
+    type: str
+    default: stackdoctor report
+  today:
+    description: Date used for waiver expiry (C(YYYY-MM-DD)); defaults to today (UTC). For tests.
+    type: str
+  phase:
+    description: What run produced the results (C(diagnose), C(after-remediation), ...).
+    type: str
+    default: diagnose
+attributes:
+  check_mode:
+    support: full
+    details: Reports are written in check mode too (they describe the run, they change no host).
+  diff_mode:
+    support: none
+  action:
+    support: full
+  platform:
+    platforms: all
+author:
+  - stackdoctor developers
+'''
+
+EXAMPLES = r'''
+- name: Write the report
+  stackdoctor.openstack.report:
+    hosts: "{{ query('inventory_hostnames', stackdoctor_hosts | default('all')) }}"
+    report_dir: ./stackdoctor-reports/latest
+    gate_severity: error
+    waivers:
+      - id: cinder.tgt_include_missing
+        hosts: volume-*
+        reason: CHG-1234, fixed in the next maintenance window
+        expires: "2026-12-31"
+  register: stackdoctor_report
+'''
+
+RETURN = r'''
+verdict:
+  description: C(go) or C(no go).
+  returned: success
+  type: str
+  sample: no go
+counts:
+  description: Number of un-waived results per status, plus C(waived), C(total), C(hosts), C(checks).
+  returned: success
+  type: dict
+  sample: {critical: 1, error: 0, warning: 0, ok: 4, skipped: 0, waived: 0, total: 5, hosts: 3, checks: 1}
+blocking:
+  description: The un-waived results at or above the gate severity (id, host, status, check, summary).
+  returned: success
+  type: list
+  elements: dict
+gate_severity:
+  description: The gate severity used.
+  returned: success
+  type: str
+phase:
+  description: The phase given.
+  returned: success
+  type: str
+report_dir:
+  description: Absolute path of the report directory.
+  returned: success
+  type: str
+paths:
+  description: Absolute paths of the files written.
+  returned: success
+  type: dict
+  contains:
+    json:
+      description: report.json
+      type: str
+    markdown:
+      description: report.md
+      type: str
+    junit:
+      description: junit.xml
+      type: str
+'''

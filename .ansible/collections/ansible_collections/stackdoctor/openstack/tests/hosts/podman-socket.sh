@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# podman-socket.sh start|stop|status: the host's podman API socket that kolla-layout node
+# containers mount, so that `podman ps/restart/exec` inside a node act on its sibling
+# containers (tgtd, cinder_volume, ...).
+#
+#   socket:  ${STACKDOCTOR_PODMAN_SOCK:-/run/stackdoctor/podman.sock}
+#   pidfile: <socket dir>/podman-service.pid (stop kills only that PID)
+#
+# `start` is idempotent (a running service is reused) and waits until the API answers.
+set -euo pipefail
+
+SOCK=${STACKDOCTOR_PODMAN_SOCK:-/run/stackdoctor/podman.sock}
+DIR=$(dirname "$SOCK")
+PIDFILE="$DIR/podman-service.pid"
+LOG="$DIR/podman-service.log"
+
+running_pid() {
+    local pid
+    [ -f "$PIDFILE" ] || return 1
+    pid=$(cat "$PIDFILE")
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    # make sure the PID still belongs to our podman service (PIDs get reused)
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "system service .*unix://$SOCK" || return 1
+    echo "$pid"
+}
+
+answers() { podman --url "unix://$SOCK" version >/dev/null 2>&1; }
+
+case "${1:-status}" in
+start)
+    if pid=$(running_pid); then echo "podman service already running (pid $pid) on $SOCK"; exit 0; fi
+    mkdir -p "$DIR"
+    rm -f "$SOCK"
+    setsid podman system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+    for _ in $(seq 1 100); do answers && break; sleep 0.1; done
+    answers || { echo "podman service did not answer on $SOCK, see $LOG" >&2; exit 1; }
+    echo "podman service started (pid $(cat "$PIDFILE")) on $SOCK"
+    ;;
+stop)
+    if pid=$(running_pid); then
+        kill "$pid"
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        echo "podman service stopped (pid $pid)"
+    else
+        echo "podman service not running"
+    fi
+    rm -f "$PIDFILE" "$SOCK"
+    ;;
+status)
+    if pid=$(running_pid) && answers; then echo "running (pid $pid) on $SOCK"; else echo "not running"; exit 3; fi
+    ;;
+*)
+    echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

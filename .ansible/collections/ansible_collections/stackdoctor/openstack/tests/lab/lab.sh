@@ -1,0 +1,416 @@
+#!/usr/bin/env bash
+# A real OpenStack control plane on 127.0.0.1 (ports 15000-15099), from PyPI in its own venv:
+#   keystone :15000, placement :15001, nova-api :15002 (gunicorn + argv shim),
+#   nova-conductor, nova-scheduler, nova-compute x2 (fake driver, hosts compute-1/compute-2),
+#   rabbitmq (Debian) AMQP :15072, epmd :15069, Erlang distribution :15073. sqlite everywhere.
+# Usage: tests/lab/lab.sh up|down|status|env
+#   STACKDOCTOR_LAB_DIR  state (configs, dbs, logs, pids); default /var/tmp/stackdoctor-lab
+#   XDG_CACHE_HOME       cache root; venv and prepared data dirs go to .../stackdoctor/
+# See tests/lab/README.md.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+LAB=${STACKDOCTOR_LAB_DIR:-/var/tmp/stackdoctor-lab}
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/stackdoctor
+REQ=$HERE/requirements-lab.txt
+REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
+VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
+# bump DATA_FORMAT when anything that ends up inside the prepared databases changes
+DATA_FORMAT=1
+DATA_KEY=$REQ_HASH-$(printf '%s|%s' "$LAB" "$DATA_FORMAT" | sha256sum | cut -c1-8)
+DATA_CACHE=$CACHE/lab-data-$DATA_KEY
+CLOUDS=$REPO/inventories/lab/clouds.yaml
+B=$VENV/bin
+IP=127.0.0.1
+KS_PORT=15000 PL_PORT=15001 NOVA_PORT=15002
+EPMD_PORT=15069 RABBIT_PORT=15072 DIST_PORT=15073
+TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
+# lab-only credentials (loopback-only services); written to files, never printed
+ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
+# order matters for down: computes first, epmd last
+SERVICES="nova-compute-1 nova-compute-2 nova-scheduler nova-conductor nova_api placement keystone rabbitmq"
+export PYTHONWARNINGS=ignore
+
+T0=$EPOCHREALTIME
+el() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}'; }
+ts() { printf '[%5ss] %s\n' "$(el)" "$*"; }
+die() { echo "lab: $*" >&2; exit 1; }
+
+pidof_svc() { [ -s "$LAB/run/$1.pid" ] && cat "$LAB/run/$1.pid" || true; }
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+descendants() {  # pid -> pid and all its descendants
+  local p=$1 c; echo "$p"
+  for c in $(pgrep -P "$p" 2>/dev/null || true); do descendants "$c"; done
+}
+rss_kb() { local s=0 p r; for p in "$@"; do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0); s=$((s + ${r:-0})); done; echo $s; }
+port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;;
+  rabbitmq) echo $RABBIT_PORT;; epmd) echo $EPMD_PORT;; *) echo -;; esac; }
+tcp_open() { (exec 3<>/dev/tcp/$IP/$1) 2>/dev/null; }
+http_ok() { curl -s -m 3 -o /dev/null "http://$IP:$1/"; }
+
+# ------------------------------------------------------------------------------ venv
+ensure_venv() {
+  [ -f "$VENV/.complete" ] && return 0
+  local py=${STACKDOCTOR_LAB_PYTHON:-python3}
+  "$py" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' \
+    || die "$py is not Python 3.11 (set STACKDOCTOR_LAB_PYTHON)"
+  ts "building lab venv $VENV"
+  rm -rf "$VENV"; mkdir -p "$CACHE"
+  "$py" -m venv "$VENV"
+  "$B/pip" install -q --disable-pip-version-check -r "$REQ" 2>&1 | grep -v '^WARNING: Location' || true
+  "$B/python" -c 'import keystone, nova, placement, gunicorn, openstack' || die "venv install failed"
+  touch "$VENV/.complete"
+  ts "lab venv ready ($(du -sm "$VENV" | cut -f1) MB)"
+}
+
+ensure_rabbit_pkg() {
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && return 0
+  ts "installing rabbitmq-server (apt)"
+  # policy-rc.d may or may not stop the distro service from starting; we never use it
+  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server) >/dev/null \
+    || die "apt-get install rabbitmq-server failed"
+}
+
+# ------------------------------------------------------------------------------ configs
+write_configs() {
+  mkdir -p "$LAB"/{etc/keystone,etc/placement,etc/nova,data,log,run,wsgi}
+  touch "$LAB/.stackdoctor-lab"
+  umask 077
+  printf '{"admin": "%s", "nova": "%s", "placement": "%s"}\n' "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS" \
+    > "$LAB/etc/secrets.json"
+  umask 022
+  cat > "$LAB/etc/keystone/keystone.conf" <<EOF
+[DEFAULT]
+log_file = $LAB/log/keystone.log
+[database]
+connection = sqlite:///$LAB/data/keystone.db
+[token]
+provider = fernet
+[fernet_tokens]
+key_repository = $LAB/data/fernet-keys
+[credential]
+key_repository = $LAB/data/credential-keys
+EOF
+  authtoken() { cat <<EOF
+[keystone_authtoken]
+www_authenticate_uri = http://$IP:$KS_PORT/v3
+auth_url = http://$IP:$KS_PORT/v3
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $1
+password = $2
+region_name = RegionOne
+service_token_roles_required = true
+EOF
+  }
+  ksauth() { cat <<EOF
+[$1]
+auth_url = http://$IP:$KS_PORT/v3
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $2
+password = $3
+region_name = RegionOne
+EOF
+  }
+  { cat <<EOF
+[DEFAULT]
+log_file = $LAB/log/placement.log
+[placement_database]
+connection = sqlite:///$LAB/data/placement.db
+[api]
+auth_strategy = keystone
+EOF
+    authtoken placement "$PLACEMENT_PASS"; } > "$LAB/etc/placement/placement.conf"
+
+  common() { cat <<EOF
+transport_url = $TRANSPORT
+my_ip = $IP
+graceful_shutdown_timeout = 5
+report_interval = 2
+service_down_time = 10
+EOF
+  }
+  { cat <<EOF
+[DEFAULT]
+log_file = $LAB/log/nova-api.log
+state_path = $LAB/data/nova-state
+host = controller
+rpc_response_timeout = 5
+EOF
+    common; cat <<EOF
+[api]
+auth_strategy = keystone
+[api_database]
+connection = sqlite:///$LAB/data/nova_api.db
+[database]
+connection = sqlite:///$LAB/data/nova_cell1.db
+[conductor]
+workers = 1
+[scheduler]
+workers = 1
+discover_hosts_in_cells_interval = 10
+[oslo_concurrency]
+lock_path = $LAB/data/nova-locks
+[oslo_messaging_notifications]
+driver = noop
+[glance]
+api_servers =
+EOF
+    authtoken nova "$NOVA_PASS"
+    ksauth placement placement "$PLACEMENT_PASS"; echo "valid_interfaces = public"
+    ksauth service_user nova "$NOVA_PASS"; echo "send_service_user_token = true"
+    ksauth neutron nova "$NOVA_PASS"; } > "$LAB/etc/nova/nova.conf"
+  cp "$VENV/etc/nova/api-paste.ini" "$LAB/etc/nova/"
+
+  local n
+  for n in 1 2; do
+    mkdir -p "$LAB/data/compute-$n/instances"
+    { cat <<EOF
+[DEFAULT]
+host = compute-$n
+compute_driver = fake.FakeDriverWithoutFakeNodes
+rpc_response_timeout = 10
+state_path = $LAB/data/compute-$n
+instances_path = $LAB/data/compute-$n/instances
+EOF
+      common; cat <<EOF
+[oslo_concurrency]
+lock_path = $LAB/data/compute-$n/locks
+[oslo_messaging_notifications]
+driver = noop
+[glance]
+api_servers =
+EOF
+      ksauth placement placement "$PLACEMENT_PASS"; echo "valid_interfaces = public"; } \
+      > "$LAB/etc/nova/nova-compute-$n.conf"
+  done
+
+  # WSGI shims: oslo.config would otherwise parse gunicorn's own argv
+  local m
+  for m in "keystone keystone.wsgi.api" "placement placement.wsgi.api" "nova_api nova.wsgi.osapi_compute"; do
+    set -- $m
+    printf 'import sys\nsys.argv = sys.argv[:1]\nfrom %s import application  # noqa\n' "$2" > "$LAB/wsgi/${1}_app.py"
+  done
+
+  umask 077
+  cat > "$LAB/adminrc" <<EOF
+export OS_CLIENT_CONFIG_FILE=$CLOUDS
+export OS_CLOUD=stackdoctor-lab
+export PYTHONWARNINGS=ignore
+EOF
+  mkdir -p "$(dirname "$CLOUDS")"
+  cat > "$CLOUDS" <<EOF
+# Generated by tests/lab/lab.sh up; lab-only credentials for services bound to 127.0.0.1.
+clouds:
+  stackdoctor-lab:
+    auth:
+      auth_url: http://$IP:$KS_PORT/v3
+      username: admin
+      password: $ADMIN_PASS
+      project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+EOF
+  umask 022
+  echo "$VENV" > "$LAB/venv"
+}
+
+# ------------------------------------------------------------------------------ rabbit
+start_rabbit() {  # runs in a subshell
+  export HOME=$LAB/rabbitmq/home RABBITMQ_NODENAME=rabbit@localhost
+  export RABBITMQ_NODE_IP_ADDRESS=$IP RABBITMQ_NODE_PORT=$RABBIT_PORT RABBITMQ_DIST_PORT=$DIST_PORT
+  export ERL_EPMD_PORT=$EPMD_PORT ERL_EPMD_ADDRESS=$IP
+  export RABBITMQ_MNESIA_BASE=$LAB/rabbitmq/mnesia RABBITMQ_LOG_BASE=$LAB/log/rabbitmq
+  export RABBITMQ_PID_FILE=$LAB/run/rabbitmq.pid
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$LAB/rabbitmq/enabled_plugins
+  export RABBITMQ_CONFIG_FILE=$LAB/etc/rabbitmq RABBITMQ_ADVANCED_CONFIG_FILE=$LAB/etc/rabbitmq-advanced.config
+  export RABBITMQ_CONF_ENV_FILE=$LAB/etc/rabbitmq-env.conf
+  mkdir -p "$HOME" "$RABBITMQ_LOG_BASE"
+  echo '[].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"; : > "$LAB/etc/rabbitmq.conf"; : > "$RABBITMQ_CONF_ENV_FILE"
+  echo '[{kernel, [{inet_dist_use_interface, {127,0,0,1}}]}].' > "$RABBITMQ_ADVANCED_CONFIG_FILE"
+  /usr/lib/rabbitmq/bin/rabbitmq-server -detached
+  # readiness = AMQP port open (rabbitmqctl would open ports outside the range)
+  local i
+  for i in $(seq 1 300); do tcp_open $RABBIT_PORT && [ -s "$RABBITMQ_PID_FILE" ] && break; sleep 0.2; done
+  tcp_open $RABBIT_PORT || { echo "rabbit did not open $RABBIT_PORT"; exit 1; }
+  # record the epmd daemon rabbit caused to start (not our child otherwise)
+  ss -ltnpH "sport = :$EPMD_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 > "$LAB/run/epmd.pid"
+}
+
+# ------------------------------------------------------------------------------ data
+prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the cache
+  (
+    KM="$B/keystone-manage --config-file $LAB/etc/keystone/keystone.conf"
+    $KM db_sync
+    $KM fernet_setup --keystone-user root --keystone-group root
+    $KM credential_setup --keystone-user root --keystone-group root
+    $KM bootstrap --bootstrap-password "$ADMIN_PASS" --bootstrap-region-id RegionOne \
+      --bootstrap-admin-url http://$IP:$KS_PORT/v3 --bootstrap-public-url http://$IP:$KS_PORT/v3 \
+      --bootstrap-internal-url http://$IP:$KS_PORT/v3
+  ) > "$LAB/log/keystone-setup.log" 2>&1 &
+  local ks=$!
+  (
+    $B/placement-manage --config-file "$LAB/etc/placement/placement.conf" db sync
+    NM="$B/nova-manage --config-file $LAB/etc/nova/nova.conf"
+    $NM api_db sync
+    $NM cell_v2 map_cell0 --database_connection "sqlite:///$LAB/data/nova_cell0.db"
+    $NM cell_v2 create_cell --name cell1 --transport-url "$TRANSPORT"
+    $NM db sync
+  ) > "$LAB/log/db-setup.log" 2>&1 &
+  local db=$!
+  wait $ks || die "keystone setup failed, see $LAB/log/keystone-setup.log"
+  wait $db || die "db setup failed, see $LAB/log/db-setup.log"
+  rm -rf "$DATA_CACHE.tmp"; mkdir -p "$CACHE"
+  cp -a "$LAB/data" "$DATA_CACHE.tmp" && rm -rf "$DATA_CACHE" && mv "$DATA_CACHE.tmp" "$DATA_CACHE"
+}
+
+# ------------------------------------------------------------------------------ processes
+serve() {  # name port confdir-var confdir
+  env "$3=$4" "$B/gunicorn" -b $IP:$2 -w 1 -k gthread --threads 4 --graceful-timeout 5 \
+    --no-control-socket --chdir "$LAB/wsgi" --daemon --pid "$LAB/run/$1.pid" \
+    --error-logfile "$LAB/log/$1-gunicorn.log" "${1}_app:application"
+}
+wait_http() {  # port seconds
+  local i; for i in $(seq 1 $(($2 * 5))); do http_ok "$1" && return 0; sleep 0.2; done
+  die "port $1 did not answer (see $LAB/log)"
+}
+spawn() {  # name binary conf
+  setsid "$B/$2" --config-file "$3" --log-file "$LAB/log/$1.log" > "$LAB/log/$1.out" 2>&1 < /dev/null &
+  echo $! > "$LAB/run/$1.pid"
+}
+
+# ------------------------------------------------------------------------------ commands
+state() {  # prints: up | down | partial
+  local n p any=0 all=1
+  for n in $SERVICES; do p=$(pidof_svc $n); if alive "$p"; then any=1; else all=0; fi; done
+  if [ $all = 1 ]; then echo up; elif [ $any = 1 ]; then echo partial; else echo down; fi
+}
+
+cmd_status() {
+  [ -d "$LAB/run" ] || { echo "lab: not set up ($LAB)"; return 3; }
+  local svc="" n p port ans pids all="" total st
+  [ -f "$LAB/data/nova_cell1.db" ] && [ -x "$B/python" ] && \
+    svc=$("$B/python" "$HERE/labctl.py" svcstate "$LAB" 2>/dev/null || true)
+  printf '%-16s %-8s %-6s %-10s %s\n' SERVICE PID PORT ANSWERING RSS_MB
+  for n in $SERVICES epmd; do
+    p=$(pidof_svc $n); port=$(port_of $n); ans=no
+    if alive "$p"; then
+      case $n in
+        keystone|placement|nova_api) http_ok "$port" && ans=yes;;
+        rabbitmq|epmd) tcp_open "$port" && ans=yes;;
+        nova-compute-*) st=$(grep "^nova-compute compute-${n##*-} " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
+        nova-*) st=$(grep "^$n controller " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
+      esac
+      pids=$(descendants "$p" | tr '\n' ' '); all="$all $pids"
+      printf '%-16s %-8s %-6s %-10s %s\n' "$n" "$p" "$port" "$ans" $(( $(rss_kb $pids) / 1024 ))
+    else
+      printf '%-16s %-8s %-6s %-10s %s\n' "$n" "${p:--}" "$port" "stopped" 0
+    fi
+  done
+  total=$(rss_kb $all)
+  printf 'total RSS: %d MB over %d processes (state: %s, dir %s)\n' $((total / 1024)) $(wc -w <<<"$all") "$(state)" "$LAB"
+  [ "$(state)" = up ]
+}
+
+cmd_down() {
+  [ -d "$LAB/run" ] || { echo "lab: nothing to stop ($LAB)"; return 0; }
+  local n p pids="" epmd
+  # record every process of ours now (recorded PIDs and their descendants), then TERM the roots
+  for n in $SERVICES; do
+    p=$(pidof_svc $n); alive "$p" || continue
+    pids="$pids $(descendants "$p" | tr '\n' ' ')"
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  local i left
+  for i in $(seq 1 100); do
+    left=""; for p in $pids; do alive "$p" && left="$left $p"; done
+    [ -z "$left" ] && break; sleep 0.2
+  done
+  for p in $left; do kill -KILL "$p" 2>/dev/null && echo "SIGKILLed straggler $p"; done
+  epmd=$(pidof_svc epmd)   # epmd last: rabbit needs it until it is gone
+  if alive "$epmd"; then
+    kill -TERM "$epmd" 2>/dev/null || true
+    for i in $(seq 1 25); do alive "$epmd" || break; sleep 0.2; done
+    alive "$epmd" && kill -KILL "$epmd" 2>/dev/null || true
+  fi
+  rm -f "$LAB"/run/*.pid
+  local busy; busy=$(ss -ltnH | awk '{print $4}' | grep -E "^127\.0\.0\.1:150[0-9][0-9]$" || true)
+  [ -n "$busy" ] && echo "warning: still listening: $busy" >&2
+  printf 'lab down in %ss\n' "$(el)"
+}
+
+cmd_up() {
+  case $(state 2>/dev/null) in
+    up) echo "lab already up"; cmd_status; return 0;;
+    partial) echo "lab partially up: stopping it first"; cmd_down;;
+  esac
+  if [ -e "$LAB" ] && [ ! -e "$LAB/.stackdoctor-lab" ] && [ -n "$(ls -A "$LAB" 2>/dev/null)" ]; then
+    die "$LAB exists and is not a lab directory; refusing to wipe it"
+  fi
+  ensure_rabbit_pkg
+  ensure_venv
+  rm -rf "$LAB"
+  write_configs
+  # from here on, a failure stops whatever this run started
+  UP_STARTED=1   # from here on, a failed up stops whatever it started (EXIT trap below)
+  local warm=0
+  if [ -f "$DATA_CACHE/nova_cell1.db" ]; then
+    rm -rf "$LAB/data"; cp -a "$DATA_CACHE" "$LAB/data"; warm=1
+  fi
+  ( start_rabbit ) > "$LAB/log/rabbit-start.log" 2>&1 &
+  local rabbit=$!
+  if [ $warm = 1 ]; then
+    ts "prepared data restored from cache ($(basename "$DATA_CACHE"))"
+  else
+    prepare_data
+    ts "schemas synced (keystone, placement, nova api/cell0/cell1), cached"
+  fi
+  mkdir -p "$LAB/data/nova-state"
+  serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"
+  serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"
+  wait_http $KS_PORT 60; ts "keystone serving on $KS_PORT"
+  "$B/python" "$HERE/labctl.py" register "$LAB" || die "registration failed"
+  ts "users/services/endpoints registered"
+  wait $rabbit || die "rabbitmq failed, see $LAB/log/rabbit-start.log"
+  ts "rabbitmq up on $RABBIT_PORT"
+  serve nova_api $NOVA_PORT OS_NOVA_CONFIG_DIR "$LAB/etc/nova"
+  spawn nova-conductor nova-conductor "$LAB/etc/nova/nova.conf"
+  spawn nova-scheduler nova-scheduler "$LAB/etc/nova/nova.conf"
+  spawn nova-compute-1 nova-compute "$LAB/etc/nova/nova-compute-1.conf"
+  spawn nova-compute-2 nova-compute "$LAB/etc/nova/nova-compute-2.conf"
+  wait_http $PL_PORT 60; ts "placement serving on $PL_PORT"
+  wait_http $NOVA_PORT 60; ts "nova-api serving on $NOVA_PORT"
+  # map the compute nodes into cell1 as soon as both registered (the scheduler's periodic
+  # discovery would do it within 10 s too)
+  local i
+  for i in $(seq 1 240); do
+    [ "$("$B/python" -c "import sqlite3; print(sqlite3.connect('$LAB/data/nova_cell1.db').execute(\"select count(*) from compute_nodes where deleted=0\").fetchone()[0])" 2>/dev/null)" = 2 ] && break
+    sleep 0.5
+  done
+  "$B/nova-manage" --config-file "$LAB/etc/nova/nova.conf" cell_v2 discover_hosts > "$LAB/log/discover.log" 2>&1
+  ts "compute nodes mapped to cell1"
+  "$B/python" "$HERE/labctl.py" wait "$LAB" || die "computes did not come up, see $LAB/log"
+  ts "control plane ready (clouds.yaml: $CLOUDS, cloud stackdoctor-lab)"
+  UP_STARTED=0
+  cmd_status || true
+  printf 'lab up in %ss\n' "$(el)"
+}
+
+case ${1:-} in
+  up) UP_STARTED=0
+      trap 'if [ "$UP_STARTED" = 1 ]; then echo "lab up failed: stopping what it started" >&2; UP_STARTED=0; cmd_down >&2; fi' EXIT
+      cmd_up;;
+  down) cmd_down;;
+  status) cmd_status;;
+  env) echo "LAB=$LAB"; echo "VENV=$VENV"; echo "DATA_CACHE=$DATA_CACHE"; echo "CLOUDS=$CLOUDS";;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2;;
+esac

@@ -1,0 +1,111 @@
+"""Helpers that tests/lab/lab.sh runs with the LAB venv's python.
+
+  labctl.py register  LABDIR   users, roles, services, endpoints (idempotent), one process
+  labctl.py wait      LABDIR   until both nova-computes are up and both resource providers exist
+  labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 services table
+
+Never prints passwords.
+"""
+import datetime
+import json
+import os
+import sqlite3
+import sys
+import time
+
+KS = 'http://127.0.0.1:15000/v3'
+PL = 'http://127.0.0.1:15001'
+NOVA = 'http://127.0.0.1:15002/v2.1'
+COMPUTES = ('compute-1', 'compute-2')
+
+
+def _secrets(lab):
+    with open(os.path.join(lab, 'etc', 'secrets.json')) as f:
+        return json.load(f)
+
+
+def _admin(lab):
+    import openstack
+    return openstack.connect(
+        auth_url=KS, username='admin', password=_secrets(lab)['admin'],
+        project_name='admin', user_domain_name='Default',
+        project_domain_name='Default', region_name='RegionOne')
+
+
+def register(lab):
+    sec = _secrets(lab)
+    c = _admin(lab)
+    idn = c.identity
+    svc_proj = idn.find_project('service', domain_id='default') or \
+        idn.create_project(name='service', domain_id='default')
+    roles = {r.name: r for r in idn.roles()}
+    for name in ('service', 'member', 'reader'):
+        if name not in roles:
+            roles[name] = idn.create_role(name=name)
+    for user in ('placement', 'nova'):
+        u = idn.find_user(user, domain_id='default') or \
+            idn.create_user(name=user, password=sec[user], domain_id='default')
+        for role in ('admin', 'service'):
+            idn.assign_project_role_to_user(svc_proj, u, roles[role])
+    have = {s.type: s for s in idn.services()}
+    for name, stype, url in (('placement', 'placement', PL), ('nova', 'compute', NOVA)):
+        s = have.get(stype) or idn.create_service(name=name, type=stype)
+        ifaces = {e.interface for e in idn.endpoints(service_id=s.id)}
+        for iface in ('public', 'internal', 'admin'):
+            if iface not in ifaces:
+                idn.create_endpoint(service_id=s.id, interface=iface, url=url,
+                                    region_id='RegionOne')
+
+
+def svcstate(lab, down_after=10):
+    db = sqlite3.connect(os.path.join(lab, 'data', 'nova_cell1.db'))
+    now = datetime.datetime.utcnow()
+    out = {}
+    for binary, host, upd, created, disabled in db.execute(
+            'select "binary", host, updated_at, created_at, disabled from services '
+            'where deleted = 0'):
+        ts = upd or created
+        t = datetime.datetime.fromisoformat(ts.split('.')[0]) if ts else None
+        up = t is not None and (now - t).total_seconds() <= down_after
+        out[(binary, host)] = ('up' if up else 'down') + (' disabled' if disabled else '')
+    return out
+
+
+def wait(lab, timeout=120):
+    c = _admin(lab)
+    t0 = time.time()
+    last = ''
+    while time.time() - t0 < timeout:
+        try:
+            svcs = {s.host: s.state for s in c.compute.services() if s.binary == 'nova-compute'}
+            rps = {rp.name for rp in c.placement.resource_providers()}
+            ok_s = all(svcs.get(h) == 'up' for h in COMPUTES)
+            ok_r = all(h in rps for h in COMPUTES)
+            last = f'computes={svcs} providers={sorted(rps)}'
+            if ok_s and ok_r:
+                print(f'  computes up and providers present: {last}')
+                return 0
+        except Exception as e:  # API still warming up
+            last = repr(e)
+        time.sleep(1)
+    print(f'  timeout waiting for computes/providers: {last}', file=sys.stderr)
+    return 1
+
+
+def main(argv):
+    cmd, lab = argv[1], argv[2]
+    if cmd == 'register':
+        register(lab)
+        return 0
+    if cmd == 'wait':
+        return wait(lab)
+    if cmd == 'svcstate':
+        for (binary, host), st in sorted(svcstate(lab).items()):
+            print(binary, host, st)
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Layout table, detection on a fake root and resolution."""
+import json
+
+import pytest
+
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout
+
+REQUIRED = ('cinder-volume', 'tgt', 'nova-compute', 'nova-api', 'nova-conductor',
+            'nova-scheduler', 'libvirt', 'neutron-l3-agent', 'glance-api', 'rabbitmq')
+
+
+def touch(root, path, text='', mode=None):
+    real = root / path.lstrip('/')
+    real.parent.mkdir(parents=True, exist_ok=True)
+    real.write_text(text)
+    if mode:
+        real.chmod(mode)
+    return real
+
+
+class FakeRunner:
+    """Records argv; answers from a dict keyed by argv[0] basename + argv[1]."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def __call__(self, argv):
+        self.calls.append(list(argv))
+        key = '%s %s' % (argv[0].rsplit('/', 1)[-1], argv[1])
+        return self.answers.get(key, (127, '', 'not found'))
+
+
+@pytest.mark.parametrize('flavour', layout.FLAVOURS)
+def test_table_complete(flavour):
+    for name in REQUIRED:
+        entry = layout.TABLE[flavour][name]
+        assert isinstance(entry['config_files'], list)
+        assert 'config_dir' in entry and isinstance(entry['log_files'], list)
+        assert entry['restart']['method'] in ('systemd', 'container', 'pacemaker', 'juju_unit')
+        assert None not in entry['restart']['units']
+        assert None not in entry['restart']['containers']
+    tgt = layout.TABLE[flavour]['tgt']
+    assert tgt['targets_conf'] and tgt['conf_d']
+
+
+def test_table_values_from_the_facts_doc():
+    t = layout.TABLE
+    assert t['packaged']['tgt']['restart']['units'] == ['tgt', 'tgtd']
+    assert t['packaged']['tgt']['targets_conf'] == '/etc/tgt/targets.conf'
+    assert t['packaged']['tgt']['conf_d'] == '/etc/tgt/conf.d'
+    assert t['packaged']['cinder-volume']['restart']['units'] == ['cinder-volume',
+                                                                  'openstack-cinder-volume']
+    assert t['kolla']['tgt']['config_dir'] == '/etc/kolla/tgtd'
+    assert t['kolla']['tgt']['targets_conf'] == '/etc/kolla/tgtd/targets.conf'
+    assert t['kolla']['tgt']['path_map']['/etc/tgt'] == '/etc/kolla/tgtd'
+    assert t['kolla']['tgt']['restart']['containers'] == ['tgtd']
+    assert t['kolla']['cinder-volume']['config_files'] == ['/etc/kolla/cinder-volume/cinder.conf']
+    assert t['kolla']['nova-compute']['log_files'] == ['/var/log/kolla/nova/nova-compute.log']
+    assert t['tripleo']['tgt']['present_by_default'] is False
+    assert t['tripleo']['cinder-volume']['restart']['resource'] == 'openstack-cinder-volume'
+    assert t['tripleo']['nova-compute']['config_files'] == [
+        '/var/lib/config-data/puppet-generated/nova_libvirt/etc/nova/nova.conf']
+    assert t['tripleo']['nova-compute']['restart']['units'] == ['tripleo_nova_compute']
+    assert t['juju']['tgt']['present_by_default'] is False
+    assert t['juju']['cinder-volume']['restart'] == dict(
+        t['juju']['cinder-volume']['restart'], method='juju_unit', units=['cinder-volume'])
+
+
+def test_packaged_ubuntu(tmp_path):
+    touch(tmp_path, '/lib/systemd/system/tgt.service')
+    touch(tmp_path, '/lib/systemd/system/cinder-volume.service')
+    touch(tmp_path, '/etc/cinder/cinder.conf', '[DEFAULT]\n')
+    det = layout.detect(str(tmp_path))
+    assert det['flavour'] == 'packaged' and det['container_cli'] == 'none'
+    assert det['units_source'] == 'dirs' and det['containers'] is None
+    res = layout.resolve('auto', {}, det, str(tmp_path))
+    tgt = res['services']['tgt']
+    assert tgt['present'] is True
+    assert tgt['restart']['method'] == 'systemd' and tgt['restart']['unit'] == 'tgt'
+    cv = res['services']['cinder-volume']
+    assert cv['restart']['unit'] == 'cinder-volume' and cv['config_present'] is True
+    nc = res['services']['nova-compute']
+    assert nc['present'] is False
+    assert nc['restart']['unit'] == 'nova-compute' and nc['restart']['unit_exists'] is False
+    assert res['flavour'] == 'packaged' and res['detected_by']
+
+
+def test_packaged_rhel_prefers_existing_candidate(tmp_path):
+    touch(tmp_path, '/usr/lib/systemd/system/tgtd.service')
+    touch(tmp_path, '/usr/lib/systemd/system/openstack-cinder-volume.service')
+    res = layout.resolve('auto', {}, layout.detect(str(tmp_path)), str(tmp_path))
+    assert res['services']['tgt']['restart']['unit'] == 'tgtd'
+    assert res['services']['cinder-volume']['restart']['unit'] == 'openstack-cinder-volume'
+
+
+def test_kolla(tmp_path):
+    touch(tmp_path, '/etc/kolla/cinder-volume/config.json', '{}')
+    touch(tmp_path, '/etc/kolla/tgtd/config.json', '{}')
+    touch(tmp_path, '/usr/bin/docker', '#!/bin/sh\n', 0o755)
+    touch(tmp_path, '/usr/bin/podman', '#!/bin/sh\n', 0o755)
+    ps = '\n'.join(json.dumps(c) for c in [
+        {'Names': 'cinder_volume', 'State': 'running', 'Image': 'kolla/cinder-volume'},
+        {'Names': 'tgtd', 'State': 'exited', 'Image': 'kolla/tgtd'}])
+    runner = FakeRunner({'docker ps': (0, ps, ''), 'systemctl list-unit-files': (1, '', 'no')})
+    det = layout.detect(str(tmp_path), runner=runner)
+    assert det['flavour'] == 'kolla' and 'cinder-volume' in det['detected_by']
+    assert det['container_cli'] == 'docker'
+    assert ['/usr/bin/docker', 'ps', '-a', '--format', 'json'] in runner.calls
+    res = layout.resolve('auto', {}, det, str(tmp_path))
+    tgt = res['services']['tgt']
+    assert tgt['restart']['method'] == 'container'
+    assert tgt['restart']['container'] == 'tgtd' and tgt['restart']['container_state'] == 'exited'
+    assert tgt['present'] is True
+    assert res['services']['cinder-volume']['restart']['container_state'] == 'running'
+    assert res['services']['nova-compute']['present'] is False
+    assert res['container_cli'] == 'docker'
+    assert det['errors'] and 'systemctl' in det['errors'][0]
+
+
+def test_kolla_docker_daemon_down_falls_back_to_podman(tmp_path):
+    touch(tmp_path, '/etc/kolla/tgtd/config.json', '{}')
+    touch(tmp_path, '/usr/bin/docker', '', 0o755)
+    touch(tmp_path, '/usr/bin/podman', '', 0o755)
+    runner = FakeRunner({'docker ps': (1, '', 'Cannot connect to the Docker daemon'),
+                         'podman ps': (0, json.dumps([{'Names': ['tgtd'], 'State': 'running'}]),
+                                       ''),
+                         'systemctl list-unit-files': (0, '', '')})
+    det = layout.detect(str(tmp_path), runner=runner)
+    assert det['container_cli'] == 'podman'
+    assert det['containers'] == {'tgtd': {'state': 'running', 'running': True, 'image': None}}
+
+
+def test_tripleo(tmp_path):
+    (tmp_path / 'var/lib/config-data/puppet-generated/cinder/etc/cinder').mkdir(parents=True)
+    touch(tmp_path, '/usr/bin/podman', '', 0o755)
+    touch(tmp_path, '/usr/bin/docker', '', 0o755)
+    podman = json.dumps([
+        {'Names': ['openstack-cinder-volume-podman-0'], 'State': 'running'},
+        {'Names': ['nova_compute'], 'State': 'running'},
+        {'Names': ['rabbitmq'], 'State': 'running'}])
+    units = ('tripleo_nova_compute.service enabled enabled\n'
+             'tripleo_rabbitmq.service enabled enabled\n'
+             'sshd.service enabled enabled\n')
+    runner = FakeRunner({'podman ps': (0, podman, ''),
+                         'systemctl list-unit-files': (0, units, '')})
+    det = layout.detect(str(tmp_path), runner=runner)
+    assert det['flavour'] == 'tripleo' and det['container_cli'] == 'podman'
+    assert det['units_source'] == 'systemctl'
+    assert det['unit_files'] == {'tripleo_nova_compute': 'enabled', 'tripleo_rabbitmq': 'enabled'}
+    res = layout.resolve('auto', {}, det, str(tmp_path))
+    s = res['services']
+    cv = s['cinder-volume']['restart']
+    assert cv['method'] == 'pacemaker' and cv['resource'] == 'openstack-cinder-volume'
+    assert cv['container'] == 'openstack-cinder-volume-podman-0'
+    assert s['nova-compute']['restart']['unit'] == 'tripleo_nova_compute'
+    # no rabbitmq-bundle replica: the non-HA fallback is used
+    rb = s['rabbitmq']['restart']
+    assert rb['via_fallback'] and rb['method'] == 'systemd' and rb['unit'] == 'tripleo_rabbitmq'
+    assert s['tgt']['present_by_default'] is False and s['tgt']['present'] is False
+    assert s['cinder-volume']['config_files'][0].startswith(layout.PG + '/cinder/')
+
+
+def test_juju(tmp_path):
+    (tmp_path / 'var/lib/juju/agents/unit-cinder-0').mkdir(parents=True)
+    touch(tmp_path, '/etc/systemd/system/cinder-volume.service')
+    res = layout.resolve('auto', {}, layout.detect(str(tmp_path)), str(tmp_path))
+    assert res['flavour'] == 'juju'
+    cv = res['services']['cinder-volume']
+    assert cv['restart']['method'] == 'juju_unit' and cv['restart']['unit'] == 'cinder-volume'
+    assert cv['present'] is True
+    assert res['services']['tgt']['present_by_default'] is False
+    assert 'juju config' in res['config_change']
+
+
+def test_forced_flavour_and_overrides(tmp_path):
+    det = layout.detect(str(tmp_path))
+    res = layout.resolve('kolla', {'tgt': {'restart': {'containers': ['my_tgtd']},
+                                           'conf_d': '/srv/tgt/conf.d'},
+                                   'my-svc': {'config_files': ['/etc/my.conf']}},
+                         det, str(tmp_path))
+    assert res['flavour'] == 'kolla' and res['detected_flavour'] == 'packaged'
+    assert res['detected_by'] == 'layout_flavour=kolla'
+    tgt = res['services']['tgt']
+    assert tgt['restart']['containers'] == ['my_tgtd']
+    assert tgt['restart']['method'] == 'container'      # merged, not replaced
+    assert tgt['conf_d'] == '/srv/tgt/conf.d'
+    assert tgt['config_dir'] == '/etc/kolla/tgtd'
+    assert res['services']['my-svc']['config_files'] == ['/etc/my.conf']
+    # the table itself is not modified by overrides
+    assert layout.TABLE['kolla']['tgt']['restart']['containers'] == ['tgtd']
+
+
+def test_unknown_flavour():
+    with pytest.raises(ValueError):
+        layout.resolve('openshift', {}, {'flavour': 'packaged'})
+
+
+def test_container_state_unknown_when_no_listing():
+    res = layout.resolve('kolla', {}, {'flavour': 'kolla', 'containers': None})
+    tgt = res['services']['tgt']['restart']
+    assert tgt['container'] == 'tgtd' and tgt['container_state'] == 'unknown'
+    assert res['services']['tgt']['present'] is False
+
+
+def test_parse_container_ps_formats():
+    docker = '{"Names":"a,b","State":"running","Image":"i"}\n{"Names":"c","State":"exited"}'
+    assert layout.parse_container_ps(docker) == {
+        'a': {'state': 'running', 'running': True, 'image': 'i'},
+        'b': {'state': 'running', 'running': True, 'image': 'i'},
+        'c': {'state': 'exited', 'running': False, 'image': None}}
+    podman = '[{"Names":["x"],"State":"running"}]'
+    assert layout.parse_container_ps(podman)['x']['running'] is True
+    old_docker = '{"Names":"y","Status":"Up 3 hours"}'
+    assert layout.parse_container_ps(old_docker)['y']['running'] is True
+    assert layout.parse_container_ps('') == {}
+
+
+def test_deep_merge():
+    assert layout.deep_merge({'a': {'b': 1, 'c': [1]}}, {'a': {'c': [2]}, 'd': 3}) == \
+        {'a': {'b': 1, 'c': [2]}, 'd': 3}

@@ -1,0 +1,553 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Placement allocation audit and cleanup, API only (no database).
+
+Everything here talks to an ``Api`` object whose ``call(service, method, path, microversion,
+body=None)`` returns ``(status_code, json_or_None)``; the module wires it to openstacksdk
+(``conn.placement`` / ``conn.compute``), the unit tests to recorded responses. No openstacksdk
+import here, so the logic is testable without a cloud.
+
+Algorithm (see docs: prior-art section 3, openstack-facts section 4):
+
+1. ``GET /resource_providers`` (placement 1.28): every provider with its root.
+2. ``GET /resource_providers/{rp}/allocations`` (1.28, gives ``consumer_generation``) for every
+   provider in scope (roots and their children), ``concurrency`` at a time.
+3. ``GET /os-hypervisors/detail`` (compute 2.53, paged): compute node uuid = root provider uuid,
+   with its service host and hypervisor_hostname.
+4. ``GET /servers/detail?all_tenants=1`` (2.69, paged by marker): id -> host, node, status,
+   task_state. A partial record (no ``flavor``/host, status UNKNOWN) means a cell is down: abort.
+5. ``GET /os-migrations`` (2.59, paged): migrations not in a final state are in progress.
+6. Per (root, consumer): a server on that root -> fine; a migration uuid or a server with an
+   in-progress migration or a task_state -> skipped; a server elsewhere -> ``moved``
+   (only this root's part is leftover); otherwise a suspect, confirmed with
+   ``GET /servers/{id}``: 200 -> not an orphan (BUILD from a build request: skipped), 404 ->
+   orphan. Any 5xx or connection failure from nova aborts the run before any delete.
+7. Removal (``state=absent``): ``GET /allocations/{c}`` then ``PUT /allocations/{c}`` at 1.28
+   with ``consumer_generation`` (empty allocations for an orphan; the allocations minus the
+   source providers for a moved server). On 409 re-read and re-classify once, never force.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+PLACEMENT_MV = '1.28'          # consumer_generation in reads, generation-checked PUT
+COMPUTE_SERVERS_MV = '2.69'    # cell-down partial records instead of silent omission
+COMPUTE_MIGRATIONS_MV = '2.59'  # migration uuid, paging
+COMPUTE_HYPERVISORS_MV = '2.53'  # hypervisor id = compute node uuid = provider uuid
+PAGE = 1000
+
+FINAL_MIGRATION_STATES = frozenset(
+    ('completed', 'error', 'failed', 'done', 'cancelled', 'confirmed', 'reverted'))
+# Resource classes nova allocates (nova-manage placement audit's list).
+NOVA_RCS = frozenset(('VCPU', 'MEMORY_MB', 'DISK_GB', 'VGPU', 'PCPU', 'MEM_ENCRYPTION_CONTEXT',
+                      'NET_BW_EGR_KILOBIT_PER_SEC', 'NET_BW_IGR_KILOBIT_PER_SEC'))
+SKIP_REASONS = ('build_request', 'migration', 'in_progress', 'no_host', 'custom_rc_only',
+                'cap_reached', 'conflict', 'gone', 'no_allocation_on_current_host')
+
+LOG_PATTERNS = (
+    ('not_found', re.compile(
+        r'Instance ([0-9a-f-]{36}) has allocations against this compute host but is not found '
+        r'in the database')),
+    ('not_managed', re.compile(
+        r'Instance ([0-9a-f-]{36}) is not being actively managed by this compute host but has '
+        r'allocations referencing this compute host')),
+    ('moved', re.compile(
+        r'Instance ([0-9a-f-]{36}) has been moved to another host (\S+)\((\S+)\)\. There are '
+        r'allocations remaining against the source host')),
+    ('audit', re.compile(
+        r'Allocations were set against consumer UUID ([0-9a-f-]{36}) but no existing instances '
+        r'or active migrations are related')),
+)
+
+
+class Abort(Exception):
+    """Stop before deleting anything; ``reason`` is a short keyword."""
+
+    def __init__(self, reason, message):
+        super(Abort, self).__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class Api(object):
+    """Counts calls, enforces the request budget, turns transport errors into statuses.
+
+    ``transport(service, method, path, microversion, body)`` returns ``(status, json)`` or
+    raises; an exception is reported as status 0 (connection failure).
+    """
+
+    def __init__(self, transport, budget=None):
+        self.transport = transport
+        self.budget = budget
+        self.calls = 0
+        self.by_kind = {}
+        self._lock = threading.Lock()
+
+    def call(self, service, method, path, microversion, body=None, kind=None):
+        with self._lock:
+            if self.budget is not None and self.calls >= self.budget:
+                raise Abort('request_budget', 'request budget of %d API calls exhausted before %s %s %s'
+                            % (self.budget, service, method, path.split('?')[0]))
+            self.calls += 1
+            k = kind or '%s %s' % (service, method)
+            self.by_kind[k] = self.by_kind.get(k, 0) + 1
+        try:
+            return self.transport(service, method, path, microversion, body)
+        except Abort:
+            raise
+        except Exception as e:  # connection refused, timeout, DNS: the service did not answer
+            return 0, {'error': '%s: %s' % (type(e).__name__, e)}
+
+
+def _fail_service(service, status, path, body):
+    what = 'did not answer' if status == 0 else 'answered HTTP %s' % status
+    detail = ''
+    if isinstance(body, dict) and body.get('error'):
+        detail = ' (%s)' % body['error']
+    reason = 'nova_unavailable' if service == 'compute' else 'placement_unavailable'
+    return Abort(reason, '%s %s for %s%s; nothing was deleted' % (
+        'nova-api' if service == 'compute' else 'placement', what, path.split('?')[0], detail))
+
+
+def _get_ok(api, service, path, mv, kind):
+    status, body = api.call(service, 'GET', path, mv, kind=kind)
+    if status != 200 or not isinstance(body, dict):
+        raise _fail_service(service, status, path, body)
+    return body
+
+
+def _paged(api, path, key, mv, kind, marker_key='id'):
+    """Nova marker paging: yields items until a page is short and has no next link."""
+    marker = None
+    while True:
+        sep = '&' if '?' in path else '?'
+        url = '%s%slimit=%d' % (path, sep, PAGE) + ('&marker=%s' % marker if marker else '')
+        body = _get_ok(api, 'compute', url, mv, kind)
+        items = body.get(key) or []
+        for item in items:
+            yield item
+        nxt = any(link.get('rel') == 'next' for link in body.get(key + '_links') or [])
+        if not items or (len(items) < PAGE and not nxt):
+            return
+        new_marker = items[-1].get(marker_key)
+        if not new_marker or new_marker == marker:
+            return
+        marker = new_marker
+
+
+def parse_log_lines(lines):
+    """Map consumer uuid -> list of {kind, line} from nova-compute log lines (str or dict)."""
+    out = {}
+    for entry in lines or []:
+        if isinstance(entry, dict):
+            text = entry.get('line') or entry.get('text') or entry.get('message') or ''
+        else:
+            text = str(entry)
+        for kind, rx in LOG_PATTERNS:
+            m = rx.search(text)
+            if m:
+                ev = {'kind': kind, 'line': text.strip()[:500]}
+                if isinstance(entry, dict):
+                    for k in ('host', 'file', 'lineno', 'line_number'):
+                        if k in entry:
+                            ev[k] = entry[k]
+                out.setdefault(m.group(1), []).append(ev)
+                break
+    return out
+
+
+def is_partial_server(server):
+    """A cell-down record (compute >= 2.69): status UNKNOWN and no flavor/host fields."""
+    if server.get('status') == 'UNKNOWN':
+        return True
+    return 'flavor' not in server or 'OS-EXT-SRV-ATTR:host' not in server
+
+
+def _server_summary(s):
+    return {
+        'id': s.get('id'),
+        'status': s.get('status'),
+        'task_state': s.get('OS-EXT-STS:task_state'),
+        'host': s.get('OS-EXT-SRV-ATTR:host'),
+        'node': s.get('OS-EXT-SRV-ATTR:hypervisor_hostname'),
+        'project_id': s.get('tenant_id') or s.get('project_id'),
+    }
+
+
+def custom_only(resources):
+    return bool(resources) and all(rc.startswith('CUSTOM_') for rc in resources)
+
+
+class Auditor(object):
+    """One audit run. ``params``: resource_providers, consumers,
+    include_custom_resource_classes, concurrency, nova_compute_log_lines."""
+
+    def __init__(self, api, params):
+        self.api = api
+        self.params = params
+        self.providers = {}        # uuid -> provider dict
+        self.roots_in_scope = []
+        self.allocs = {}           # rp uuid -> {consumer: {resources, consumer_generation}}
+        self.hypervisors = {}      # compute node uuid -> {host, node}
+        self.servers = {}          # id -> summary
+        self.migrations = []       # in-progress migration dicts
+        self.log_evidence = parse_log_lines(params.get('nova_compute_log_lines'))
+
+    # -------------------------------------------------------------- reads
+    def read_providers(self):
+        body = _get_ok(self.api, 'placement', '/resource_providers', PLACEMENT_MV,
+                       'placement GET /resource_providers')
+        for rp in body.get('resource_providers') or []:
+            self.providers[rp['uuid']] = {
+                'uuid': rp['uuid'], 'name': rp.get('name'),
+                'root': rp.get('root_provider_uuid') or rp['uuid'],
+                'parent': rp.get('parent_provider_uuid')}
+        roots = sorted((p for p in self.providers.values() if p['root'] == p['uuid']),
+                       key=lambda p: (p['name'] or '', p['uuid']))
+        wanted = self.params.get('resource_providers')
+        if wanted:
+            wanted = set(wanted)
+            sel = [p for p in roots if p['uuid'] in wanted or p['name'] in wanted]
+            # a child named explicitly selects its root tree
+            for p in self.providers.values():
+                if (p['uuid'] in wanted or p['name'] in wanted) and p['root'] != p['uuid']:
+                    root = self.providers.get(p['root'])
+                    if root and root not in sel:
+                        sel.append(root)
+            found = set()
+            for p in self.providers.values():
+                found.update((p['uuid'], p['name']))
+            self.unknown_filters = sorted(w for w in wanted if w not in found)
+            roots = sel
+        else:
+            self.unknown_filters = []
+        self.roots_in_scope = [p['uuid'] for p in roots]
+
+    def read_allocations(self):
+        in_scope = set(self.roots_in_scope)
+        rps = sorted(u for u, p in self.providers.items() if p['root'] in in_scope)
+
+        def one(rp):
+            path = '/resource_providers/%s/allocations' % rp
+            status, body = self.api.call('placement', 'GET', path, PLACEMENT_MV,
+                                         kind='placement GET /resource_providers/{uuid}/allocations')
+            if status == 404:       # provider deleted meanwhile
+                return rp, {}
+            if status != 200 or not isinstance(body, dict):
+                raise _fail_service('placement', status, path, body)
+            return rp, body.get('allocations') or {}
+
+        workers = max(1, int(self.params.get('concurrency') or 1))
+        if workers == 1 or len(rps) < 2:
+            results = [one(rp) for rp in rps]
+        else:
+            with ThreadPoolExecutor(max_workers=min(workers, len(rps))) as pool:
+                results = list(pool.map(one, rps))
+        for rp, allocs in results:
+            self.allocs[rp] = allocs
+
+    def read_nova(self):
+        for hv in _paged(self.api, '/os-hypervisors/detail', 'hypervisors', COMPUTE_HYPERVISORS_MV,
+                         'compute GET /os-hypervisors/detail'):
+            self.hypervisors[str(hv.get('id'))] = {
+                'host': (hv.get('service') or {}).get('host'),
+                'node': hv.get('hypervisor_hostname')}
+        for s in _paged(self.api, '/servers/detail?all_tenants=1', 'servers', COMPUTE_SERVERS_MV,
+                        'compute GET /servers/detail'):
+            if is_partial_server(s):
+                raise Abort('cell_down', 'nova returned a partial record for server %s (status %s): '
+                            'a cell database is not answering, so a missing server cannot be told '
+                            'from a down cell; nothing was deleted' % (s.get('id'), s.get('status')))
+            self.servers[s['id']] = _server_summary(s)
+        for m in _paged(self.api, '/os-migrations', 'migrations', COMPUTE_MIGRATIONS_MV,
+                        'compute GET /os-migrations', marker_key='uuid'):
+            if (m.get('status') or '').lower() not in FINAL_MIGRATION_STATES:
+                self.migrations.append({
+                    'uuid': m.get('uuid'), 'instance_uuid': m.get('instance_uuid'),
+                    'status': m.get('status'), 'type': m.get('migration_type'),
+                    'source_compute': m.get('source_compute'), 'dest_compute': m.get('dest_compute'),
+                    'source_node': m.get('source_node'), 'dest_node': m.get('dest_node')})
+
+    def get_server(self, consumer):
+        """GET /servers/{id}: a summary, or None on 404; aborts on anything else."""
+        path = '/servers/%s' % consumer
+        status, body = self.api.call('compute', 'GET', path, COMPUTE_SERVERS_MV,
+                                     kind='compute GET /servers/{id}')
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(body, dict) or 'server' not in body:
+            raise _fail_service('compute', status, path, body)
+        s = body['server']
+        if is_partial_server(s):
+            raise Abort('cell_down', 'nova returned a partial record for server %s (status %s): its '
+                        'cell is not answering; nothing was deleted' % (consumer, s.get('status')))
+        return _server_summary(s)
+
+    # -------------------------------------------------------------- classify
+    def _root_ident(self, root):
+        hv = self.hypervisors.get(root) or {}
+        name = self.providers[root]['name']
+        return {'uuid': root, 'name': name, 'host': hv.get('host'),
+                'node': hv.get('node') or name, 'compute_node': root in self.hypervisors}
+
+    def _server_on_root(self, server, ident):
+        if server.get('node') and server['node'] == ident['node']:
+            return True
+        # some drivers (ironic) name the provider after the node uuid; match both
+        return bool(server.get('node')) and server['node'] == ident['name']
+
+    def run(self):
+        self.read_providers()
+        self.read_allocations()
+        self.read_nova()
+        mig_uuids = {m['uuid']: m for m in self.migrations if m.get('uuid')}
+        mig_instances = {}
+        for m in self.migrations:
+            mig_instances.setdefault(m.get('instance_uuid'), m)
+
+        # consumer -> root -> {rp: resources}; and consumer generation
+        per = {}
+        gens = {}
+        for rp, allocs in self.allocs.items():
+            root = self.providers[rp]['root']
+            for consumer, a in allocs.items():
+                per.setdefault(consumer, {}).setdefault(root, {})[rp] = dict(a.get('resources') or {})
+                gens[consumer] = a.get('consumer_generation')
+
+        out = {'orphans': [], 'moved': [], 'skipped': [], 'ok': 0}
+        confirmed = {}   # consumer -> server summary or None (404), from GET /servers/{id}
+        only = set(self.params.get('consumers') or [])
+        if only:
+            per = dict((c, v) for c, v in per.items() if c in only)
+        for consumer in sorted(per):
+            for root in sorted(per[consumer], key=lambda r: (self.providers[r]['name'] or '', r)):
+                ident = self._root_ident(root)
+                rps = self._rp_view(per[consumer][root])
+                entry = {'consumer': consumer, 'resource_providers': rps,
+                         'root_provider': ident, 'consumer_generation': gens.get(consumer)}
+                if consumer in self.log_evidence:
+                    entry['log_lines'] = self.log_evidence[consumer]
+                if consumer in mig_uuids:
+                    entry.update(reason='migration', migration=mig_uuids[consumer])
+                    out['skipped'].append(entry)
+                    continue
+                if consumer in mig_instances:
+                    entry.update(reason='migration', migration=mig_instances[consumer])
+                    out['skipped'].append(entry)
+                    continue
+                server = self.servers.get(consumer)
+                if server is None:
+                    if consumer not in confirmed:
+                        confirmed[consumer] = self.get_server(consumer)
+                    server = confirmed[consumer]
+                    if server is None:
+                        res = self._resources_of(per[consumer])
+                        entry.update(reason='server_not_found', custom_rc_only=custom_only(res))
+                        out['orphans'].append(entry)
+                        continue
+                    entry['confirmed_by'] = 'GET /servers/{id}'
+                verdict = self._classify_server(server, ident)
+                if verdict == 'ok':
+                    out['ok'] += 1
+                    continue
+                entry['server'] = server
+                if verdict == 'moved':
+                    entry['reason'] = 'server_on_other_host'
+                    out['moved'].append(entry)
+                else:
+                    entry['reason'] = verdict
+                    out['skipped'].append(entry)
+        out['consumers'] = len(per)
+        return out
+
+    def _classify_server(self, server, ident):
+        if self._server_on_root(server, ident):
+            return 'ok'
+        if server.get('status') == 'BUILD' and not server.get('host'):
+            return 'build_request'
+        if server.get('task_state'):
+            return 'in_progress'
+        if server.get('status') in ('BUILD', 'MIGRATING', 'RESIZE', 'VERIFY_RESIZE', 'REBUILD',
+                                    'REVERT_RESIZE'):
+            return 'in_progress'
+        if not server.get('host'):
+            return 'no_host'
+        return 'moved'
+
+    def _rp_view(self, by_rp):
+        return dict((rp, {'name': self.providers.get(rp, {}).get('name'), 'resources': res})
+                    for rp, res in sorted(by_rp.items()))
+
+    @staticmethod
+    def _resources_of(by_root):
+        res = {}
+        for by_rp in by_root.values():
+            for r in by_rp.values():
+                for rc, n in r.items():
+                    res[rc] = res.get(rc, 0) + n
+        return res
+
+
+def audit(api, params):
+    """Run the read-only audit. Returns a result dict; raises Abort."""
+    a = Auditor(api, params)
+    found = a.run()
+    found['providers_checked'] = [
+        dict(a._root_ident(r), providers=sorted(u for u, p in a.providers.items() if p['root'] == r),
+             consumers=sum(len(a.allocs.get(u) or {}) for u, p in a.providers.items() if p['root'] == r))
+        for r in a.roots_in_scope]
+    found['unknown_resource_providers'] = a.unknown_filters
+    found['servers_listed'] = len(a.servers)
+    found['migrations_in_progress'] = a.migrations
+    seen = set(e['consumer'] for k in ('orphans', 'moved', 'skipped') for e in found[k])
+    found['log_consumers_not_flagged'] = sorted(c for c in a.log_evidence if c not in seen)
+    found['_auditor'] = a
+    return found
+
+
+# ------------------------------------------------------------------ removal
+def plan(found, params):
+    """Which consumers to touch, in order. Returns (todo, skipped)."""
+    include_custom = bool(params.get('include_custom_resource_classes'))
+    cap = params.get('max_deletes')
+    by_consumer = {}
+    order = []
+    skipped = []
+    for kind in ('orphans', 'moved'):
+        for e in found[kind]:
+            if kind == 'orphans' and e.get('custom_rc_only') and not include_custom:
+                skipped.append(dict(e, reason='custom_rc_only',
+                                    detail='holds only CUSTOM_* resource classes (baremetal?); '
+                                           'set include_custom_resource_classes to remove'))
+                continue
+            key = e['consumer']
+            if key not in by_consumer:
+                by_consumer[key] = {'consumer': key, 'kind': kind, 'roots': [],
+                                    'resource_providers': {}, 'entries': []}
+                order.append(key)
+            t = by_consumer[key]
+            if t['kind'] != kind:   # cannot be orphan and moved at once; be safe
+                t['kind'] = 'mixed'
+            t['roots'].append(e['root_provider']['uuid'])
+            t['resource_providers'].update(e['resource_providers'])
+            t['entries'].append(e)
+    todo = []
+    for key in order:
+        t = by_consumer[key]
+        if t['kind'] == 'mixed':
+            skipped.extend(dict(e, reason='conflict', detail='classified both orphan and moved')
+                           for e in t['entries'])
+            continue
+        if cap is not None and len(todo) >= cap:
+            skipped.extend(dict(e, reason='cap_reached',
+                                detail='max_deletes=%d reached' % cap) for e in t['entries'])
+            continue
+        todo.append(t)
+    return todo, skipped
+
+
+def _read_consumer(api, consumer):
+    path = '/allocations/%s' % consumer
+    status, body = api.call('placement', 'GET', path, PLACEMENT_MV,
+                            kind='placement GET /allocations/{consumer}')
+    if status != 200 or not isinstance(body, dict):
+        raise _fail_service('placement', status, path, body)
+    return body
+
+
+def remove_one(api, auditor, t, check_mode):
+    """Remove one planned consumer. Returns ('removed', record) or ('skipped', record)."""
+    consumer = t['consumer']
+    for attempt in (1, 2):
+        cur = _read_consumer(api, consumer)
+        allocs = cur.get('allocations') or {}
+        if not allocs:
+            return 'skipped', {'consumer': consumer, 'reason': 'gone',
+                               'detail': 'no allocations left when re-read',
+                               'resource_providers': t['resource_providers']}
+        if t['kind'] == 'orphans':
+            drop = set(allocs)
+            keep = {}
+        else:
+            roots = set(t['roots'])
+            drop = set(rp for rp in allocs if auditor.providers.get(rp, {}).get('root') in roots)
+            keep = dict((rp, {'resources': a.get('resources') or {}})
+                        for rp, a in allocs.items() if rp not in drop)
+            if not drop:
+                return 'skipped', {'consumer': consumer, 'reason': 'gone',
+                                   'detail': 'no allocation left on the source provider',
+                                   'resource_providers': t['resource_providers']}
+            if not keep:
+                return 'skipped', {'consumer': consumer, 'reason': 'no_allocation_on_current_host',
+                                   'detail': 'the server holds nothing on its current host; '
+                                             'removing the source part would leave it unaccounted '
+                                             '(use nova-manage placement heal_allocations first)',
+                                   'resource_providers': t['resource_providers']}
+        freed = dict((rp, {'name': auditor.providers.get(rp, {}).get('name'),
+                           'resources': (allocs[rp] or {}).get('resources') or {}})
+                     for rp in sorted(drop))
+        record = {'consumer': consumer,
+                  'reason': 'orphan' if t['kind'] == 'orphans' else 'moved',
+                  'resource_providers': freed,
+                  'kept_resource_providers': sorted(keep),
+                  'project_id': cur.get('project_id'), 'user_id': cur.get('user_id')}
+        if check_mode:
+            return 'removed', record
+        body = {'allocations': keep, 'consumer_generation': cur.get('consumer_generation'),
+                'project_id': cur.get('project_id'), 'user_id': cur.get('user_id')}
+        path = '/allocations/%s' % consumer
+        status, resp = api.call('placement', 'PUT', path, PLACEMENT_MV, body=body,
+                                kind='placement PUT /allocations/{consumer}')
+        if status in (200, 204):
+            return 'removed', record
+        if status == 409 and attempt == 1:
+            # somebody wrote this consumer meanwhile: re-classify before trying once more
+            if not _still_removable(api, auditor, t):
+                return 'skipped', {'consumer': consumer, 'reason': 'conflict',
+                                   'detail': 'consumer changed (HTTP 409) and no longer classifies '
+                                             'as %s' % t['kind'],
+                                   'resource_providers': t['resource_providers']}
+            continue
+        if status == 409:
+            return 'skipped', {'consumer': consumer, 'reason': 'conflict',
+                               'detail': 'consumer generation changed twice (HTTP 409); not forced',
+                               'resource_providers': t['resource_providers']}
+        raise _fail_service('placement', status, path, resp)
+    raise AssertionError('unreachable')  # pragma: no cover
+
+
+def _still_removable(api, auditor, t):
+    server = auditor.get_server(t['consumer'])
+    if t['kind'] == 'orphans':
+        return server is None
+    if server is None:
+        return False
+    for root in t['roots']:
+        if auditor._classify_server(server, auditor._root_ident(root)) != 'moved':
+            return False
+    return True
+
+
+def remove(api, found, params, check_mode):
+    todo, skipped = plan(found, params)
+    removed = []
+    for t in todo:
+        try:
+            what, rec = remove_one(api, found['_auditor'], t, check_mode)
+        except Abort as e:
+            e.removed = removed
+            e.skipped = skipped
+            raise
+        (removed if what == 'removed' else skipped).append(rec)
+    return removed, skipped
+
+
+def public(found):
+    """The audit result without internals."""
+    return dict((k, v) for k, v in found.items() if not k.startswith('_'))

@@ -1,0 +1,313 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: placement_allocations
+short_description: Find and remove orphaned placement allocations, through the APIs only
+version_added: 0.1.0
+description:
+  - Audits the allocations that consumers hold against compute-node resource providers (and
+    their child providers) and classifies every consumer, without database access, so it runs
+    from AWX or any host that can reach the placement and compute APIs.
+  - A consumer is an B(orphan) only when nova confirms it is gone - it is not a server on that
+    provider's node, not an in-progress migration, not the instance of an in-progress
+    migration, and C(GET /servers/{id}) answers 404. A server still in a build request answers
+    200 and is left alone. This is what the nova-compute log line
+    C(Instance <uuid> has allocations against this compute host but is not found in the database)
+    points at (seed 001).
+  - A consumer that is a server living on B(another) node (an evacuated or moved instance) is
+    reported as C(moved); only the source provider tree's part of its allocation is leftover, and
+    C(state=absent) removes only that part, keeping the rest.
+  - If nova-api or placement answers 5xx or does not answer, or nova returns a cell-down partial
+    server record, the run aborts before anything is deleted (hazard 1 of
+    C(nova-manage placement audit), which treats a down cell as "every instance gone").
+    With C(state=audit) the module then returns C(aborted) (reason) and does not fail, so a
+    check can record an C(error) result; with C(state=absent) it fails.
+  - Removal is generation-safe - C(PUT /allocations/{consumer}) at placement 1.28 with the
+    consumer generation just read (empty allocations for an orphan). On HTTP 409 the consumer
+    is re-read and re-classified once; it is never forced (no C(DELETE /allocations)).
+author:
+  - stackdoctor developers
+options:
+  state:
+    description:
+      - C(audit) lists orphans, moved and skipped consumers and changes nothing.
+      - C(absent) removes confirmed orphans and the source part of moved servers' allocations,
+        at most O(max_deletes) consumers per run.
+    type: str
+    choices: [audit, absent]
+    default: audit
+  resource_providers:
+    description:
+      - Only audit these resource providers (names or uuids). A child provider selects its
+        whole root tree. Default is every root provider.
+    type: list
+    elements: str
+  consumers:
+    description:
+      - Only classify (and remove) these consumer uuids, for example the uuids of the seed log
+        line. All providers in scope are still read. Default is every consumer.
+    type: list
+    elements: str
+  max_deletes:
+    description:
+      - Most consumers changed in one run; the rest are reported in C(skipped) with reason
+        C(cap_reached).
+    type: int
+    default: 10
+  include_custom_resource_classes:
+    description:
+      - Orphan consumers holding only C(CUSTOM_*) resource classes (typically baremetal) are
+        reported but never removed unless this is true.
+    type: bool
+    default: false
+  request_budget:
+    description:
+      - Maximum number of API calls the module makes (the SDK's own authentication and version
+        discovery are not counted). When exhausted the run aborts cleanly (C(aborted=request_budget));
+        with C(state=absent) consumers already removed are still reported.
+    type: int
+    default: 2000
+  concurrency:
+    description:
+      - Parallel per-provider allocation reads.
+    type: int
+    default: 4
+  nova_compute_log_lines:
+    description:
+      - nova-compute log lines (strings, or dicts with C(line) and optional C(host), C(file),
+        C(lineno), as in node facts matches) to attach as evidence to the consumers they name.
+      - Recognised - C(... has allocations against this compute host but is not found in the
+        database), C(... is not being actively managed by this compute host ...),
+        C(... has been moved to another host ...), and C(nova-manage placement audit)'s
+        C(Allocations were set against consumer UUID ...).
+    type: list
+    elements: raw
+    default: []
+extends_documentation_fragment:
+  - openstack.cloud.openstack
+attributes:
+  check_mode:
+    support: full
+    details: Reads everything, re-reads each consumer it would change, and changes nothing.
+  diff_mode:
+    support: none
+requirements:
+  - openstacksdk
+notes:
+  - API calls per audit - 1 provider list, one allocation read per provider in scope,
+    ceil(H/1000) hypervisor pages, ceil(S/1000) server pages, ceil(M/1000) migration pages, and
+    one C(GET /servers/{id}) per suspect consumer. Removal adds 2 per consumer (GET + PUT), 3-5
+    when a 409 forces a re-read.
+  - Microversions - placement 1.28, compute 2.53 (hypervisors), 2.69 (servers), 2.59 (migrations).
+  - Needs an admin (or equivalent) token for placement, C(all_tenants) server listing, hypervisors
+    and migrations.
+'''
+
+EXAMPLES = r'''
+- name: Audit placement allocations
+  stackdoctor.openstack.placement_allocations:
+    cloud: mycloud
+  register: audit
+  run_once: true
+  delegate_to: localhost
+
+- name: Remove up to 5 confirmed orphans on two compute nodes, with log evidence
+  stackdoctor.openstack.placement_allocations:
+    cloud: mycloud
+    state: absent
+    resource_providers: [compute-07, compute-08]
+    max_deletes: 5
+    nova_compute_log_lines:
+      - "Instance 44c356ef-edd0-43a3-bd46-17aed65ea1a6 has allocations against this compute host but is not found in the database."
+'''
+
+RETURN = r'''
+aborted:
+  description:
+    - Why the run stopped before finishing, or null. C(nova_unavailable), C(placement_unavailable),
+      C(cell_down), C(request_budget). Nothing is deleted after an abort.
+  returned: always
+  type: str
+abort_message:
+  description: Human-readable reason for the abort, or null.
+  returned: always
+  type: str
+orphans:
+  description:
+    - One entry per (consumer, root provider) confirmed gone from nova (C(GET /servers/{id}) 404).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    consumer:
+      description: Consumer uuid (the instance uuid for nova).
+      type: str
+    resource_providers:
+      description: Provider uuid -> C({name, resources}) for this root tree.
+      type: dict
+    root_provider:
+      description: C({uuid, name, host, node, compute_node}) of the root provider.
+      type: dict
+    consumer_generation:
+      description: Consumer generation when read.
+      type: int
+    custom_rc_only:
+      description: True when the consumer holds only C(CUSTOM_*) resource classes.
+      type: bool
+    reason:
+      description: C(server_not_found).
+      type: str
+    log_lines:
+      description: Matching lines of O(nova_compute_log_lines), C({kind, line, ...}).
+      type: list
+moved:
+  description:
+    - Consumers that are servers living on another node; their allocation on this root tree is
+      leftover (evacuation or a move that was not cleaned up). Same fields as C(orphans), plus
+      C(server) (C({id, status, task_state, host, node, project_id})).
+  returned: always
+  type: list
+  elements: dict
+skipped:
+  description:
+    - Consumers left alone, with C(reason) - C(build_request) (server in BUILD without a host),
+      C(migration) (migration uuid or instance of an in-progress migration), C(in_progress)
+      (task_state set), C(no_host), C(custom_rc_only), C(cap_reached), C(conflict) (409 twice or
+      no longer classified the same), C(gone) (nothing left to remove),
+      C(no_allocation_on_current_host) (moved server holding nothing on its current node).
+  returned: always
+  type: list
+  elements: dict
+removed:
+  description:
+    - What was removed (in check mode what would be), one entry per consumer -
+      C({consumer, reason (orphan|moved), resource_providers {rp_uuid {name, resources}},
+      kept_resource_providers, project_id, user_id}).
+  returned: always
+  type: list
+  elements: dict
+providers_checked:
+  description: Root providers audited, C({uuid, name, host, node, compute_node, providers, consumers}).
+  returned: always
+  type: list
+  elements: dict
+migrations_in_progress:
+  description: In-progress migrations seen (uuid, instance_uuid, status, type, source/dest).
+  returned: always
+  type: list
+  elements: dict
+unknown_resource_providers:
+  description: Entries of O(resource_providers) that match no provider.
+  returned: always
+  type: list
+  elements: str
+log_consumers_not_flagged:
+  description: Consumer uuids named in O(nova_compute_log_lines) that this run did not flag.
+  returned: always
+  type: list
+  elements: str
+summary:
+  description: Counts - C(consumers), C(ok), C(orphans), C(moved), C(skipped), C(removed), C(servers_listed).
+  returned: always
+  type: dict
+api_calls:
+  description: API calls made by the module.
+  returned: always
+  type: int
+api_calls_by_kind:
+  description: API calls per C(service METHOD path-template).
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+try:
+    # openstacksdk >= 4.x no longer imports openstack.version from openstack/__init__, which
+    # OpenStackModule reads (openstack.version.__version__); importing it makes it an attribute.
+    import openstack.version  # noqa: F401  pylint: disable=unused-import
+except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
+    pass
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import placement as pl
+
+
+class PlacementAllocationsModule(OpenStackModule):
+    argument_spec = dict(
+        state=dict(type='str', default='audit', choices=['audit', 'absent']),
+        resource_providers=dict(type='list', elements='str'),
+        consumers=dict(type='list', elements='str'),
+        max_deletes=dict(type='int', default=10),
+        include_custom_resource_classes=dict(type='bool', default=False),
+        request_budget=dict(type='int', default=2000),
+        concurrency=dict(type='int', default=4),
+        nova_compute_log_lines=dict(type='list', elements='raw', default=[]),
+    )
+    module_kwargs = dict(supports_check_mode=True)
+
+    def _transport(self, service, method, path, microversion, body):
+        proxy = self.conn.placement if service == 'placement' else self.conn.compute
+        kwargs = dict(microversion=microversion)
+        if body is not None:
+            kwargs['json'] = body
+        resp = proxy.request(path, method, **kwargs)
+        try:
+            data = resp.json() if resp.content else None
+        except ValueError:
+            data = None
+        return resp.status_code, data
+
+    def run(self):
+        p = self.params
+        for name in ('max_deletes', 'request_budget', 'concurrency'):
+            if p[name] is not None and p[name] < (1 if name == 'concurrency' else 0):
+                self.fail_json(msg='%s must be >= %d' % (name, 1 if name == 'concurrency' else 0))
+        api = pl.Api(self._transport, budget=p['request_budget'])
+        result = dict(changed=False, aborted=None, abort_message=None, orphans=[], moved=[],
+                      skipped=[], removed=[], providers_checked=[], migrations_in_progress=[],
+                      unknown_resource_providers=[], log_consumers_not_flagged=[])
+        found = None
+        try:
+            found = pl.audit(api, p)
+            result.update(pl.public(found))
+            if p['state'] == 'absent':
+                removed, skipped = pl.remove(api, found, p, self.check_mode)
+                result['removed'] = removed
+                result['skipped'] = result['skipped'] + skipped
+                result['changed'] = bool(removed)
+        except pl.Abort as e:
+            result['aborted'] = e.reason
+            result['abort_message'] = e.message
+            result['removed'] = list(getattr(e, 'removed', []))
+            result['changed'] = bool(result['removed']) and not self.check_mode
+            if getattr(e, 'removed', None) is not None:
+                result['skipped'] = result['skipped'] + list(getattr(e, 'skipped', []))
+        result['summary'] = dict(
+            consumers=(found or {}).get('consumers', 0), ok=(found or {}).get('ok', 0),
+            orphans=len(result['orphans']), moved=len(result['moved']),
+            skipped=len(result['skipped']), removed=len(result['removed']),
+            servers_listed=(found or {}).get('servers_listed', 0))
+        result['api_calls'] = api.calls
+        result['api_calls_by_kind'] = dict(api.by_kind)
+        result.pop('consumers', None)
+        result.pop('ok', None)
+        result.pop('servers_listed', None)
+        if result['aborted'] and p['state'] == 'absent':
+            self.fail_json(msg=result['abort_message'], **result)
+        self.exit_json(**result)
+
+
+def main():
+    module = PlacementAllocationsModule()
+    module()
+
+
+if __name__ == '__main__':
+    main()
