@@ -46,7 +46,7 @@ images: deps
 	@bash tests/hosts/build-node-image.sh
 
 # ---------------------------------------------------------------- tests
-MOLECULE_SCENARIOS ?= $(sort $(filter-out shared _smoke,$(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))))
+MOLECULE_SCENARIOS ?= $(sort $(filter-out shared _%,$(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))))
 SANITY_DIR := $(CACHE)/sanity/ansible_collections/stackdoctor/openstack
 SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-endings no-assert \
   no-get-exception no-illegal-filenames no-smart-quotes pep8 replace-urlopen runtime-metadata shebang \

@@ -551,3 +551,78 @@ def remove(api, found, params, check_mode):
 def public(found):
     """The audit result without internals."""
     return dict((k, v) for k, v in found.items() if not k.startswith('_'))
+
+
+# ------------------------------------------------------------------ result contract
+REFERENCE = ('seed 001; nova doc/source/admin/troubleshooting/orphaned-allocations.rst; '
+             'nova resource_tracker._remove_deleted_instances_allocations')
+
+
+def _fmt_resources(rps):
+    parts = []
+    for rp_uuid, v in sorted(rps.items(), key=lambda kv: (kv[1].get('name') or '', kv[0])):
+        res = ', '.join('%s=%s' % (rc, n) for rc, n in sorted((v.get('resources') or {}).items()))
+        parts.append('%s (%s)' % (v.get('name') or rp_uuid, res))
+    return '; '.join(parts)
+
+
+def findings(result, check='check_placement_allocations', fix='fix_placement_allocations',
+             statuses=None):
+    """stackdoctor results (one per orphan/moved consumer, or one ok / one error)."""
+    statuses = dict({'placement.orphaned_allocation': 'warning',
+                     'placement.moved_allocation': 'warning'}, **(statuses or {}))
+    out = []
+    if result.get('aborted'):
+        return [{'id': 'placement.audit_aborted', 'check': check, 'status': 'error',
+                 'summary': 'placement allocation audit aborted (%s): %s' % (
+                     result['aborted'], result.get('abort_message')),
+                 'evidence': {'aborted': result['aborted'], 'message': result.get('abort_message'),
+                              'api_calls': result.get('api_calls')},
+                 'fix': None, 'reference': REFERENCE}]
+    grouped = {}
+    for kind in ('orphans', 'moved'):
+        for e in result.get(kind) or []:
+            g = grouped.setdefault((kind, e['consumer']), {'entries': [], 'rps': {}})
+            g['entries'].append(e)
+            g['rps'].update(e.get('resource_providers') or {})
+    for (kind, consumer), g in sorted(grouped.items()):
+        first = g['entries'][0]
+        hosts = sorted(set(e['root_provider'].get('host') or e['root_provider'].get('name')
+                           for e in g['entries']))
+        ev = {'consumer': consumer, 'resource_providers': g['rps'],
+              'root_providers': [e['root_provider'] for e in g['entries']],
+              'compute_hosts': hosts, 'consumer_generation': first.get('consumer_generation')}
+        log = [ln for e in g['entries'] for ln in e.get('log_lines') or []]
+        if log:
+            ev['log_lines'] = log
+        if kind == 'orphans':
+            rid = 'placement.orphaned_allocation'
+            ev['custom_rc_only'] = bool(first.get('custom_rc_only'))
+            summary = ('consumer %s holds %s but nova has no such server (GET /servers/%s: 404)%s'
+                       % (consumer, _fmt_resources(g['rps']), consumer,
+                          '; only CUSTOM_* classes, removed only with include_custom_resource_classes'
+                          if ev['custom_rc_only'] else ''))
+        else:
+            rid = 'placement.moved_allocation'
+            srv = first.get('server') or {}
+            ev['server'] = srv
+            summary = ('server %s runs on %s but still holds %s (leftover of an evacuation or move)'
+                       % (consumer, srv.get('node') or srv.get('host'), _fmt_resources(g['rps'])))
+        out.append({'id': rid, 'check': check, 'status': statuses.get(rid, 'warning'),
+                    'summary': summary, 'evidence': ev, 'fix': fix, 'reference': REFERENCE})
+    if not out:
+        s = result.get('summary') or {}
+        skipped = {}
+        for e in result.get('skipped') or []:
+            skipped[e['reason']] = skipped.get(e['reason'], 0) + 1
+        out.append({'id': 'placement.orphaned_allocation', 'check': check, 'status': 'ok',
+                    'summary': 'no orphaned or leftover allocations: %d consumers on %d root providers '
+                               'checked%s' % (s.get('consumers', 0), len(result.get('providers_checked') or []),
+                                              ' (%s left alone)' % ', '.join(
+                                                  '%d %s' % (n, r) for r, n in sorted(skipped.items()))
+                                              if skipped else ''),
+                    'evidence': {'consumers': s.get('consumers', 0), 'ok': s.get('ok', 0),
+                                 'skipped': skipped, 'api_calls': result.get('api_calls'),
+                                 'providers': [p.get('name') for p in result.get('providers_checked') or []]},
+                    'fix': None, 'reference': REFERENCE})
+    return out

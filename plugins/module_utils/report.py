@@ -210,9 +210,17 @@ def render_json(report):
     return json.dumps(report, indent=2, sort_keys=True, default=str) + '\n'
 
 
+_CONTROL = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+
+
+def _line(value):
+    """One line of text: whitespace runs collapsed, control characters dropped."""
+    return ' '.join(_CONTROL.sub('', str(value)).split())
+
+
 def _code(value):
     """Inline code span that survives backticks and newlines."""
-    text = ' '.join(str(value).split()) if value is not None else 'null'
+    text = _line(value) if value is not None else 'null'
     if not text:
         return "``"
     if '`' in text:
@@ -222,13 +230,13 @@ def _code(value):
 
 def _cell(value):
     """Text safe inside a Markdown table cell."""
-    text = ' '.join(str(value).split()) if value is not None else ''
+    text = _line(value) if value is not None else ''
     return re.sub(r'([\\|<>`])', r'\\\1', text)
 
 
 def _text(value):
     """Free text on one line, with Markdown/HTML special characters neutralised."""
-    text = ' '.join(str(value).split())
+    text = _line(value)
     text = re.sub(r'([\\`*\[\]<>|])', r'\\\1', text)
     return re.sub(r'^([#+=-])', r'\\\1', text)
 
@@ -315,8 +323,9 @@ def render_markdown(report):
         out += ['## Actions taken (%d)' % len(actions), '',
                 '| fix | host | changed | summary |', '|---|---|---|---|']
         for a in actions:
-            out.append('| %s | %s | %s | %s |' % (_code(a.get('fix')), _cell(a.get('host')),
-                                                 'yes' if a.get('changed') else 'no', _cell(a.get('summary'))))
+            row = (_code(a.get('fix')), _cell(a.get('host')), 'yes' if a.get('changed') else 'no',
+                   _cell(a.get('summary')))
+            out.append('| %s | %s | %s | %s |' % row)
         out.append('')
 
     passed = [r for r in results if r['status'] in ('ok', 'skipped')]
@@ -324,8 +333,8 @@ def render_markdown(report):
         out += ['## Passed and skipped (%d)' % len(passed), '',
                 '| status | check | id | host | summary |', '|---|---|---|---|---|']
         for r in sorted(passed, key=lambda r: (r.get('check') or '', r['id'], r['host'], r['status'])):
-            out.append('| %s | %s | %s | %s | %s |' % (r['status'], _cell(r.get('check')), _code(r['id']),
-                                                      _cell(r['host']), _cell(r['summary'])))
+            row = (r['status'], _cell(r.get('check')), _code(r['id']), _cell(r['host']), _cell(r['summary']))
+            out.append('| %s | %s | %s | %s | %s |' % row)
         out.append('')
 
     waivers = report.get('waivers') or []
@@ -333,8 +342,8 @@ def render_markdown(report):
         out += ['## Waivers (%d)' % len(waivers), '',
                 '| id | hosts | state | expires | matched | reason |', '|---|---|---|---|---:|---|']
         for w in waivers:
-            out.append('| %s | %s | %s | %s | %d | %s |' % (_code(w['id']), _code(w['hosts']), w['state'],
-                                                          w['expires'], w['matched'], _cell(w['reason'])))
+            row = (_code(w['id']), _code(w['hosts']), w['state'], w['expires'], w['matched'], _cell(w['reason']))
+            out.append('| %s | %s | %s | %s | %d | %s |' % row)
         out.append('')
     return '\n'.join(out).rstrip('\n') + '\n'
 

@@ -67,17 +67,22 @@ options:
     elements: dict
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: all
 notes:
   - The action never contacts the managed host; it works in check mode.
 author:
-  - stackdoctor developers
+  - stackdoctor developers (@stackdoctor)
 '''
 
 EXAMPLES = r'''
@@ -120,7 +125,7 @@ actions:
   type: list
   elements: dict
 msg:
-  description: One line per result, C(<status> <id>: <summary>).
+  description: "One line per result: C(<status> <id>: <summary>)."
   returned: always
   type: str
   sample: "critical cinder.tgt_include_missing: /etc/tgt/targets.conf does not include the cinder volumes dir"

@@ -35,7 +35,7 @@ description:
     consumer generation just read (empty allocations for an orphan). On HTTP 409 the consumer
     is re-read and re-classified once; it is never forced (no C(DELETE /allocations)).
 author:
-  - stackdoctor developers
+  - stackdoctor developers (@stackdoctor)
 options:
   state:
     description:
@@ -96,9 +96,11 @@ extends_documentation_fragment:
   - openstack.cloud.openstack
 attributes:
   check_mode:
+    description: Can run in check mode and report what would be removed.
     support: full
     details: Reads everything, re-reads each consumer it would change, and changes nothing.
   diff_mode:
+    description: Does not return a diff.
     support: none
 requirements:
   - openstacksdk
@@ -219,6 +221,15 @@ summary:
   description: Counts - C(consumers), C(ok), C(orphans), C(moved), C(skipped), C(removed), C(servers_listed).
   returned: always
   type: dict
+findings:
+  description:
+    - The audit as stackdoctor results (C(id), C(check), C(status), C(summary), C(evidence), C(fix),
+      C(reference)) - one C(placement.orphaned_allocation) or C(placement.moved_allocation) per
+      consumer (status C(warning)), one C(ok) result when there is none, or one
+      C(placement.audit_aborted) C(error) result. Ready for M(stackdoctor.openstack.finding).
+  returned: always
+  type: list
+  elements: dict
 api_calls:
   description: API calls made by the module.
   returned: always
@@ -299,6 +310,7 @@ class PlacementAllocationsModule(OpenStackModule):
         result.pop('consumers', None)
         result.pop('ok', None)
         result.pop('servers_listed', None)
+        result['findings'] = pl.findings(result)
         if result['aborted'] and p['state'] == 'absent':
             self.fail_json(msg=result['abort_message'], **result)
         self.exit_json(**result)

@@ -62,16 +62,21 @@ options:
     default: diagnose
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reports are written in check mode too (they describe the run, they change no host).
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: all
 author:
-  - stackdoctor developers
+  - stackdoctor developers (@stackdoctor)
 '''
 
 EXAMPLES = r'''

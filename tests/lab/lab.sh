@@ -17,19 +17,19 @@ REQ=$HERE/requirements-lab.txt
 REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
 VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
 # bump DATA_FORMAT when anything that ends up inside the prepared databases changes
-DATA_FORMAT=1
+DATA_FORMAT=2
 DATA_KEY=$REQ_HASH-$(printf '%s|%s' "$LAB" "$DATA_FORMAT" | sha256sum | cut -c1-8)
 DATA_CACHE=$CACHE/lab-data-$DATA_KEY
 CLOUDS=$REPO/inventories/lab/clouds.yaml
 B=$VENV/bin
 IP=127.0.0.1
-KS_PORT=15000 PL_PORT=15001 NOVA_PORT=15002
+KS_PORT=15000 PL_PORT=15001 NOVA_PORT=15002 NET_PORT=15003
 EPMD_PORT=15069 RABBIT_PORT=15072 DIST_PORT=15073
 TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
 # lab-only credentials (loopback-only services); written to files, never printed
 ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
 # order matters for down: computes first, epmd last
-SERVICES="nova-compute-1 nova-compute-2 nova-scheduler nova-conductor nova_api placement keystone rabbitmq"
+SERVICES="nova-compute-1 nova-compute-2 nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq"
 export PYTHONWARNINGS=ignore
 
 T0=$EPOCHREALTIME
@@ -44,7 +44,7 @@ descendants() {  # pid -> pid and all its descendants
   for c in $(pgrep -P "$p" 2>/dev/null || true); do descendants "$c"; done
 }
 rss_kb() { local s=0 p r; for p in "$@"; do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0); s=$((s + ${r:-0})); done; echo $s; }
-port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;;
+port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;; netstub) echo $NET_PORT;;
   rabbitmq) echo $RABBIT_PORT;; epmd) echo $EPMD_PORT;; *) echo -;; esac; }
 tcp_open() { (exec 3<>/dev/tcp/$IP/$1) 2>/dev/null; }
 http_ok() { curl -s -m 3 -o /dev/null "http://$IP:$1/"; }
@@ -269,13 +269,16 @@ prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the 
   local db=$!
   wait $ks || die "keystone setup failed, see $LAB/log/keystone-setup.log"
   wait $db || die "db setup failed, see $LAB/log/db-setup.log"
+  # WAL journal (persistent in the files): readers stop blocking writers across processes
+  "$B/python" -c 'import sqlite3,sys
+for f in sys.argv[1:]: sqlite3.connect(f).execute("pragma journal_mode=wal").fetchall()' "$LAB"/data/*.db
   rm -rf "$DATA_CACHE.tmp"; mkdir -p "$CACHE"
   cp -a "$LAB/data" "$DATA_CACHE.tmp" && rm -rf "$DATA_CACHE" && mv "$DATA_CACHE.tmp" "$DATA_CACHE"
 }
 
 # ------------------------------------------------------------------------------ processes
-serve() {  # name port confdir-var confdir
-  env "$3=$4" "$B/gunicorn" -b $IP:$2 -w 1 -k gthread --threads 4 --graceful-timeout 5 \
+serve() {  # name port confdir-var confdir [threads]
+  env "$3=$4" "$B/gunicorn" -b $IP:$2 -w 1 -k gthread --threads "${5:-4}" --graceful-timeout 5 \
     --no-control-socket --chdir "$LAB/wsgi" --daemon --pid "$LAB/run/$1.pid" \
     --error-logfile "$LAB/log/$1-gunicorn.log" "${1}_app:application"
 }
@@ -305,7 +308,7 @@ cmd_status() {
     p=$(pidof_svc $n); port=$(port_of $n); ans=no
     if alive "$p"; then
       case $n in
-        keystone|placement|nova_api) http_ok "$port" && ans=yes;;
+        keystone|placement|nova_api|netstub) http_ok "$port" && ans=yes;;
         rabbitmq|epmd) tcp_open "$port" && ans=yes;;
         nova-compute-*) st=$(grep "^nova-compute compute-${n##*-} " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
         nova-*) st=$(grep "^$n controller " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
@@ -376,7 +379,9 @@ cmd_up() {
   fi
   mkdir -p "$LAB/data/nova-state"
   serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"
-  serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"
+  serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement" 1
+  setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
+  echo $! > "$LAB/run/netstub.pid"
   wait_http $KS_PORT 60; ts "keystone serving on $KS_PORT"
   "$B/python" "$HERE/labctl.py" register "$LAB" || die "registration failed"
   ts "users/services/endpoints registered"

@@ -16,6 +16,7 @@ import time
 KS = 'http://127.0.0.1:15000/v3'
 PL = 'http://127.0.0.1:15001'
 NOVA = 'http://127.0.0.1:15002/v2.1'
+NET = 'http://127.0.0.1:15003'  # netstub.py, not neutron
 COMPUTES = ('compute-1', 'compute-2')
 
 
@@ -48,7 +49,8 @@ def register(lab):
         for role in ('admin', 'service'):
             idn.assign_project_role_to_user(svc_proj, u, roles[role])
     have = {s.type: s for s in idn.services()}
-    for name, stype, url in (('placement', 'placement', PL), ('nova', 'compute', NOVA)):
+    for name, stype, url in (('placement', 'placement', PL), ('nova', 'compute', NOVA),
+                            ('neutron', 'network', NET)):
         s = have.get(stype) or idn.create_service(name=name, type=stype)
         ifaces = {e.interface for e in idn.endpoints(service_id=s.id)}
         for iface in ('public', 'internal', 'admin'):

@@ -31,6 +31,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,7 +71,11 @@ def put_alloc(conn, consumer, allocs, project_id, user_id):
     """allocs: {rp_uuid: {RC: amount}}; new consumer -> consumer_generation null."""
     body = {'allocations': {rp: {'resources': res} for rp, res in allocs.items()},
             'consumer_generation': None, 'project_id': project_id, 'user_id': user_id}
-    r = conn.placement.put(f'/allocations/{consumer}', json=body, microversion=PLACEMENT_MV)
+    for attempt in range(6):  # sqlite under the lab's placement: 'database is locked' happens
+        r = conn.placement.put(f'/allocations/{consumer}', json=body, microversion=PLACEMENT_MV)
+        if r.status_code == 204 or 'database is locked' not in r.text:
+            break
+        time.sleep(0.5 * (attempt + 1))
     if r.status_code != 204:
         raise SystemExit(f'PUT /allocations/{consumer}: {r.status_code} {r.text}')
 
@@ -240,6 +245,21 @@ def _nova(op, kw):
         inst = instance(ctxt, flv, vm_state=vm_states.BUILDING,
                         task_state=task_states.SCHEDULING, power_state=power_state.NOSTATE,
                         host=None, node=None, launched_on=None)
+        # nova-api fills every field before it stores the instance in the build request;
+        # lazy-loading is impossible there (no cell), so give each unset field its value
+        from nova.objects import instance as instance_obj
+        inst.obj_set_defaults()
+        inst.update(dict(keypairs=objects.KeyPairList(objects=[]), device_metadata=None,
+                         vcpu_model=None, trusted_certs=None, migration_context=None,
+                         resources=None, tags=objects.TagList(objects=[]),
+                         pci_devices=objects.PciDeviceList(objects=[]),
+                         services=objects.ServiceList(objects=[]), fault=None,
+                         numa_topology=None, progress=0, launched_at=None,
+                         terminated_at=None, created_at=now, updated_at=None))
+        for name, field in inst.fields.items():
+            if not inst.obj_attr_is_set(name) and field.nullable and \
+                    name not in instance_obj.INSTANCE_OPTIONAL_ATTRS:
+                setattr(inst, name, None)
         inst.obj_reset_changes()  # not in a cell yet, exactly like nova-api's object
         request_spec(flv, inst)
         objects.BuildRequest(ctxt, instance=inst, instance_uuid=inst.uuid,
@@ -261,6 +281,7 @@ def _nova(op, kw):
                 cctxt, uuid=kw['migration_uuid'], instance_uuid=inst.uuid,
                 source_compute='compute-1', source_node=cn1.hypervisor_hostname,
                 dest_compute='compute-2', dest_node=cn2.hypervisor_hostname,
+                dest_compute_id=cn2.id,
                 dest_host='127.0.0.1', status='running', migration_type='live-migration',
                 old_instance_type_id=inst.instance_type_id,
                 new_instance_type_id=inst.instance_type_id,

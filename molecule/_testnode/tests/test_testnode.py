@@ -47,9 +47,9 @@ def test_tgt(host):
         assert host.run("command -v tgtadm").rc != 0          # no tgt on a kolla host
         assert host.file("/etc/kolla/tgtd/conf.d/cinder_tgt.conf").exists
         # the sibling tgtd reads the node's /etc/kolla/tgtd as its /etc/tgt
-        out = host.check_output("podman exec tgtd cat /etc/tgt/conf.d/cinder_tgt.conf")
+        out = host.check_output("podman exec sdtn-tgtd cat /etc/tgt/conf.d/cinder_tgt.conf")
         assert out.strip() == "include /var/lib/cinder/volumes/*"
-        assert host.run("podman exec tgtd tgtadm --lld iscsi --op show --mode target").rc == 0
+        assert host.run("podman exec sdtn-tgtd tgtadm --lld iscsi --op show --mode target").rc == 0
 
 
 @pytest.mark.parametrize("unit", ["cinder-volume.service", "tripleo_cinder_volume.service"])
@@ -68,13 +68,13 @@ def test_kolla_siblings_through_the_socket(host):
     if name(host) != "sd-kolla":
         pytest.skip("kolla only")
     names = host.check_output("podman ps --format '{{.Names}}'").split()
-    assert "tgtd" in names and "cinder_volume" in names
+    assert "sdtn-tgtd" in names and "sdtn-cinder_volume" in names
     pid = lambda c: json.loads(host.check_output(f"podman container inspect {c}"))[0]["State"]["Pid"]
-    before = pid("tgtd")
-    host.check_output("podman restart tgtd")
-    assert pid("tgtd") != before
-    assert host.run("podman exec tgtd tgtadm --lld iscsi --op show --mode target").rc == 0
+    before = pid("sdtn-tgtd")
+    host.check_output("podman restart sdtn-tgtd")
+    assert pid("sdtn-tgtd") != before
+    assert host.run("podman exec sdtn-tgtd tgtadm --lld iscsi --op show --mode target").rc == 0
     nlog = lambda: host.file(LOG["sd-kolla"]).content_string.count("stand-in for cinder-volume starting")
     n0 = nlog()
-    host.check_output("podman restart cinder_volume")
+    host.check_output("podman restart sdtn-cinder_volume")
     assert nlog() == n0 + 1

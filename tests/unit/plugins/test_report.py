@@ -157,8 +157,9 @@ def test_markdown_verdict_first_then_severity_order():
     assert lines[0].startswith('# Cloud')
     first_content = [line for line in lines[1:] if line.strip()][0]
     assert first_content.startswith('**Verdict: NO GO**')
-    pos = dict((h, md.index(h)) for h in ('**Verdict', '| critical | error', '## Error', '## Warning',
-                                           '## Waived', '## Actions taken', '## Passed and skipped'))
+    heads = ('**Verdict', '| critical | error', '## Error', '## Warning', '## Waived', '## Actions taken',
+             '## Passed and skipped')
+    pos = dict((h, md.index(h)) for h in heads)
     assert sorted(pos, key=pos.get) == ['**Verdict', '| critical | error', '## Error', '## Warning',
                                         '## Waived', '## Actions taken', '## Passed and skipped']
     assert '## Critical' not in md  # the only critical is waived
@@ -166,6 +167,7 @@ def test_markdown_verdict_first_then_severity_order():
 
 def test_markdown_finding_details():
     md = rp.render_markdown(build())
+    assert '\x01' not in md
     section = md[md.index('## Critical'):md.index('## Error')]
     assert 'on `volume-1`' in section
     assert '- file: `/etc/tgt/targets.conf`' in section

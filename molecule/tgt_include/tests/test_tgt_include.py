@@ -1,0 +1,52 @@
+"""Testinfra: what fix_tgt_include left on the live nodes (molecule/tgt_include)."""
+IQN = 'iqn.2010-10.org.openstack:volume-5d1e8a0c-0000-4000-8000-000000000001'
+SHOW = 'tgtadm --lld iscsi --op show --mode target'
+
+
+def name(host):
+    return host.backend.get_hostname()
+
+
+def test_include_added_the_install_guide_way(host):
+    n = name(host)
+    if n == 'vol-broken':
+        f = host.file('/etc/tgt/conf.d/cinder.conf')
+        assert f.exists and f.contains(r'^include /var/lib/cinder/volumes/\*$')
+        assert host.file('/etc/tgt/targets.conf').contains(r'^include /etc/tgt/conf.d/\*\.conf')
+    elif n == 'vol-kolla':
+        # host side of kolla's tgtd config; the include names the path tgtd sees
+        f = host.file('/etc/kolla/tgtd/conf.d/cinder.conf')
+        assert f.exists and f.contains(r'^include /var/lib/cinder/volumes/\*$')
+        assert host.file('/etc/kolla/tgtd/targets.conf').contains(r'^include /etc/tgt/conf.d/\*\.conf')
+    else:
+        assert not host.file('/etc/tgt/conf.d/cinder.conf').exists
+
+
+def test_live_tgt_daemon_exports_cinder_target(host):
+    n = name(host)
+    if n == 'vol-broken':
+        out = host.check_output(SHOW)
+    elif n == 'vol-kolla':
+        out = host.check_output('podman exec tgtd ' + SHOW)
+    else:
+        return
+    assert IQN in out
+    assert 'S3cretChapPassw0rd' not in out or 'incominguser' not in out.lower()
+
+
+def test_cinder_volume_was_restarted_through_the_layout(host):
+    if name(host) != 'vol-broken':
+        return
+    before = host.file('/root/cinder-volume.pid.before').content_string.strip()
+    now = host.check_output('systemctl show -p MainPID --value cinder-volume.service').strip()
+    assert host.service('cinder-volume').is_running
+    assert now != before and now != '0'
+
+
+def test_untouched_nodes_kept_their_config(host):
+    n = name(host)
+    if n == 'vol-lioadm':
+        assert host.file('/etc/cinder/cinder.conf').contains('target_helper = lioadm')
+    if n == 'vol-malformed':
+        assert host.file('/etc/cinder/cinder.conf').contains('this line is not an option')
+        assert not host.file('/etc/tgt/conf.d/cinder.conf').exists
