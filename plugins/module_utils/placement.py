@@ -613,7 +613,7 @@ def findings(result, check='check_placement_allocations', fix='fix_placement_all
     if not out:
         s = result.get('summary') or {}
         skipped = {}
-        for e in result.get('skipped') or []:
+        for e in result.get('skipped_consumers', result.get('skipped')) or []:
             skipped[e['reason']] = skipped.get(e['reason'], 0) + 1
         out.append({'id': 'placement.orphaned_allocation', 'check': check, 'status': 'ok',
                     'summary': 'no orphaned or leftover allocations: %d consumers on %d root providers '

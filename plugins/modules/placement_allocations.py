@@ -59,7 +59,7 @@ options:
     elements: str
   max_deletes:
     description:
-      - Most consumers changed in one run; the rest are reported in C(skipped) with reason
+      - Most consumers changed in one run; the rest are reported in C(skipped_consumers) with reason
         C(cap_reached).
     type: int
     default: 10
@@ -179,8 +179,9 @@ moved:
   returned: always
   type: list
   elements: dict
-skipped:
+skipped_consumers:
   description:
+    - Named so because Ansible reserves C(skipped) (a non-empty C(skipped) marks the task as skipped).
     - Consumers left alone, with C(reason) - C(build_request) (server in BUILD without a host),
       C(migration) (migration uuid or instance of an in-progress migration), C(in_progress)
       (task_state set), C(no_host), C(custom_rc_only), C(cap_reached), C(conflict) (409 twice or
@@ -282,16 +283,17 @@ class PlacementAllocationsModule(OpenStackModule):
                 self.fail_json(msg='%s must be >= %d' % (name, 1 if name == 'concurrency' else 0))
         api = pl.Api(self._transport, budget=p['request_budget'])
         result = dict(changed=False, aborted=None, abort_message=None, orphans=[], moved=[],
-                      skipped=[], removed=[], providers_checked=[], migrations_in_progress=[],
+                      skipped_consumers=[], removed=[], providers_checked=[], migrations_in_progress=[],
                       unknown_resource_providers=[], log_consumers_not_flagged=[])
         found = None
         try:
             found = pl.audit(api, p)
             result.update(pl.public(found))
+            result['skipped_consumers'] = result.pop('skipped', [])
             if p['state'] == 'absent':
                 removed, skipped = pl.remove(api, found, p, self.check_mode)
                 result['removed'] = removed
-                result['skipped'] = result['skipped'] + skipped
+                result['skipped_consumers'] = result['skipped_consumers'] + skipped
                 result['changed'] = bool(removed)
         except pl.Abort as e:
             result['aborted'] = e.reason
@@ -299,11 +301,11 @@ class PlacementAllocationsModule(OpenStackModule):
             result['removed'] = list(getattr(e, 'removed', []))
             result['changed'] = bool(result['removed']) and not self.check_mode
             if getattr(e, 'removed', None) is not None:
-                result['skipped'] = result['skipped'] + list(getattr(e, 'skipped', []))
+                result['skipped_consumers'] = result['skipped_consumers'] + list(getattr(e, 'skipped', []))
         result['summary'] = dict(
             consumers=(found or {}).get('consumers', 0), ok=(found or {}).get('ok', 0),
             orphans=len(result['orphans']), moved=len(result['moved']),
-            skipped=len(result['skipped']), removed=len(result['removed']),
+            skipped=len(result['skipped_consumers']), removed=len(result['removed']),
             servers_listed=(found or {}).get('servers_listed', 0))
         result['api_calls'] = api.calls
         result['api_calls_by_kind'] = dict(api.by_kind)

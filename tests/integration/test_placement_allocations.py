@@ -202,7 +202,7 @@ def test_orphan_found_and_removed_while_build_migration_live_are_untouched(lab):
     assert audit['aborted'] is None
     assert set(by_consumer(audit, 'orphans')) == {orphan['consumer']}
     assert by_consumer(audit, 'orphans')[orphan['consumer']]['log_lines'][0]['kind'] == 'not_found'
-    skipped = {e['consumer']: e['reason'] for e in audit['skipped']}
+    skipped = {e['consumer']: e['reason'] for e in audit['skipped_consumers']}
     assert skipped[build['consumer']] == 'build_request'
     assert skipped[mig['consumer']] == 'migration'
     assert skipped[mig['dest_consumer']] == 'migration'
@@ -267,7 +267,7 @@ def test_max_deletes_and_custom_classes_on_a_provider_of_our_own(lab):
 
     fix = run_module({'state': 'absent', 'resource_providers': [own_name], 'max_deletes': 2})
     assert [r['consumer'] for r in fix['removed']] == orphans[:2]
-    reasons = {e['consumer']: e['reason'] for e in fix['skipped']}
+    reasons = {e['consumer']: e['reason'] for e in fix['skipped_consumers']}
     assert reasons[custom] == 'custom_rc_only'
     assert all(reasons[c] == 'cap_reached' for c in orphans[2:])
     assert lab.allocations(custom)['allocations']
