@@ -182,6 +182,10 @@ def run_module(args, clouds=CLOUDS, check=False):
     return out['plays'][0]['tasks'][0]['hosts']['localhost']
 
 
+def resources(allocations):
+    return {rp: a['resources'] for rp, a in allocations['allocations'].items()}
+
+
 def by_consumer(result, key):
     return {e['consumer']: e for e in result.get(key, [])}
 
@@ -221,8 +225,10 @@ def test_orphan_found_and_removed_while_build_migration_live_are_untouched(lab):
     freed = fix['removed'][0]['resource_providers'][orphan['provider']]
     assert freed['name'] == 'compute-1' and freed['resources']['VCPU'] == 1
     assert lab.allocations(orphan['consumer'])['allocations'] == {}
-    for c in mine[1:]:
-        assert lab.allocations(c)['allocations'] == before[c]['allocations'], c
+    for c in mine[1:]:   # untouched: same resources on the same providers, same consumer generation
+        now = lab.allocations(c)
+        assert resources(now) == resources(before[c]), c
+        assert now['consumer_generation'] == before[c]['consumer_generation'], c
 
     again = run_module({'state': 'absent', 'consumers': mine})
     assert again['changed'] is False and again['removed'] == [] and again['orphans'] == []
@@ -365,12 +371,22 @@ def test_roles_record_and_fix(lab, tmp_path):
                  {'ansible.builtin.include_role': {'name': 'stackdoctor.openstack.fix_placement_allocations'}},
                  {'ansible.builtin.copy': {'content': '{{ {"results": stackdoctor_results, '
                                                       '"actions": stackdoctor_actions} | to_json }}',
-                                           'dest': str(tmp_path / 'out.json'), 'mode': '0600'}}]}]
+                                           'dest': str(tmp_path / 'out.json'), 'mode': '0600'},
+                  'check_mode': False}]}]
     pb = tmp_path / 'play.yml'
     pb.write_text(json.dumps(play))
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(CLOUDS), ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'))
-    p = subprocess.run([shutil.which('ansible-playbook') or 'ansible-playbook', '-i', 'localhost,', '-c', 'local',
-                        str(pb)], capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=300)
+    cmd = [shutil.which('ansible-playbook') or 'ansible-playbook', '-i', 'localhost,', '-c', 'local', str(pb)]
+    # check mode: the action says what would go, nothing is removed
+    p = subprocess.run(cmd + ['--check'], capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=300)
+    assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
+    dry = json.loads((tmp_path / 'out.json').read_text())
+    act = [a for a in dry['actions'] if a['fix'] == 'fix_placement_allocations']
+    assert act[-1]['summary'].startswith('would remove 2 allocation(s)'), act
+    assert act[-1]['details']['check_mode'] is True
+    for c in orphans:
+        assert lab.allocations(c)['allocations']
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=300)
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
     out = json.loads((tmp_path / 'out.json').read_text())
     mine = [r for r in out['results'] if r['check'] == 'check_placement_allocations']
