@@ -72,13 +72,15 @@ unit: deps
 	pytest -q tests/unit
 
 lint: deps
-	ansible-lint --profile production --offline -q
+	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/roles:$(CURDIR)/roles ansible-lint --profile production --offline -q
 
 sanity: deps
 	@pipver=$$(grep -ho "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | grep -o '[0-9][0-9.]*'); \
 	  mkdir -p $(HOME)/.ansible/test/cache; cp tests/tools/ansible_test_get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
 	@rm -rf $(CACHE)/sanity && mkdir -p $(SANITY_DIR)
 	@git ls-files -co --exclude-standard | grep -v '^\.cache/' | tar -cf - -T - | tar -C $(SANITY_DIR) -xf -
+	@# modules built on openstack.cloud import it: give ansible-test the bundled copy beside ours
+	@cp -a $(VENV)/lib/python3*/site-packages/ansible_collections/openstack $(CACHE)/sanity/ansible_collections/
 	cd $(SANITY_DIR) && ansible-test sanity --python $$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])') \
 	  $(addprefix --test ,$(SANITY_TESTS)) --color no
 

@@ -1,30 +1,47 @@
 #!/usr/bin/env bash
-# A real OpenStack control plane on 127.0.0.1 (ports 15000-15099), from PyPI in its own venv:
-#   keystone :15000, placement :15001, nova-api :15002 (gunicorn + argv shim),
+# A real OpenStack control plane on 127.0.0.1 (ports BASE..BASE+99, BASE=15000 by default), from
+# PyPI in its own venv:
+#   keystone :BASE+0, placement :BASE+1, nova-api :BASE+2 (gunicorn + argv shim), netstub :BASE+3,
 #   nova-conductor, nova-scheduler, nova-compute x2 (fake driver, hosts compute-1/compute-2),
-#   rabbitmq (Debian) AMQP :15072, epmd :15069, Erlang distribution :15073. sqlite everywhere.
+#   rabbitmq (Debian) AMQP :BASE+72, epmd :BASE+69, Erlang distribution :BASE+73. sqlite everywhere.
 # Usage: tests/lab/lab.sh up|down|status|env
-#   STACKDOCTOR_LAB_DIR  state (configs, dbs, logs, pids); default /var/tmp/stackdoctor-lab
-#   XDG_CACHE_HOME       cache root; venv and prepared data dirs go to .../stackdoctor/
+#   STACKDOCTOR_LAB_DIR        state (configs, dbs, logs, pids); default /var/tmp/stackdoctor-lab
+#   STACKDOCTOR_LAB_PORT_BASE  first port of the lab's block of 100; default 15000
+#   STACKDOCTOR_LAB_CLOUDS     clouds.yaml to write; default inventories/lab/clouds.yaml
+#   STACKDOCTOR_LAB_DATA_CACHE prepared data dir to restore instead of the default cache entry
+#                              (read only: a cold start still fills the default entry)
+#   XDG_CACHE_HOME             cache root; venv and prepared data dirs go to .../stackdoctor/
+# Several labs can run side by side with different LAB dirs and port bases. Each lab dir gets
+# etc/lab.env (LAB, PORT_BASE, ports, CLOUDS) for labctl.py, scenarios.py and other tools.
 # See tests/lab/README.md.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LAB=${STACKDOCTOR_LAB_DIR:-/var/tmp/stackdoctor-lab}
+PORT_BASE=${STACKDOCTOR_LAB_PORT_BASE:-15000}
+case $PORT_BASE in ''|*[!0-9]*) echo "lab: STACKDOCTOR_LAB_PORT_BASE must be a number" >&2; exit 2;; esac
+[ "$PORT_BASE" -ge 1024 ] && [ "$PORT_BASE" -le 65400 ] || { echo "lab: port base out of range" >&2; exit 2; }
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/stackdoctor
 REQ=$HERE/requirements-lab.txt
 REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
 VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
 # bump DATA_FORMAT when anything that ends up inside the prepared databases changes
 DATA_FORMAT=2
-DATA_KEY=$REQ_HASH-$(printf '%s|%s' "$LAB" "$DATA_FORMAT" | sha256sum | cut -c1-8)
+# the lab dir and the port base are in the key: cell mappings store absolute sqlite paths and
+# the rabbit URL, keystone's catalog the endpoint URLs (the default base adds nothing, so the
+# key of the default lab is what it always was)
+DATA_KEY_IN="$LAB|$DATA_FORMAT"; [ "$PORT_BASE" = 15000 ] || DATA_KEY_IN="$DATA_KEY_IN|ports=$PORT_BASE"
+DATA_KEY=$REQ_HASH-$(printf '%s' "$DATA_KEY_IN" | sha256sum | cut -c1-8)
 DATA_CACHE=$CACHE/lab-data-$DATA_KEY
-CLOUDS=$REPO/inventories/lab/clouds.yaml
+RESTORE_FROM=${STACKDOCTOR_LAB_DATA_CACHE:-$DATA_CACHE}
+CLOUDS=${STACKDOCTOR_LAB_CLOUDS:-$REPO/inventories/lab/clouds.yaml}
+case $CLOUDS in /*) ;; *) CLOUDS=$PWD/$CLOUDS;; esac
 B=$VENV/bin
 IP=127.0.0.1
-KS_PORT=15000 PL_PORT=15001 NOVA_PORT=15002 NET_PORT=15003
-EPMD_PORT=15069 RABBIT_PORT=15072 DIST_PORT=15073
+KS_PORT=$PORT_BASE PL_PORT=$((PORT_BASE + 1)) NOVA_PORT=$((PORT_BASE + 2)) NET_PORT=$((PORT_BASE + 3))
+EPMD_PORT=$((PORT_BASE + 69)) RABBIT_PORT=$((PORT_BASE + 72)) DIST_PORT=$((PORT_BASE + 73))
+export STACKDOCTOR_LAB_DIR=$LAB STACKDOCTOR_LAB_PORT_BASE=$PORT_BASE STACKDOCTOR_LAB_CLOUDS=$CLOUDS
 TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
 # lab-only credentials (loopback-only services); written to files, never printed
 ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
@@ -222,6 +239,18 @@ clouds:
 EOF
   umask 022
   echo "$VENV" > "$LAB/venv"
+  cat > "$LAB/etc/lab.env" <<EOF
+LAB=$LAB
+PORT_BASE=$PORT_BASE
+KS_PORT=$KS_PORT
+PL_PORT=$PL_PORT
+NOVA_PORT=$NOVA_PORT
+NET_PORT=$NET_PORT
+EPMD_PORT=$EPMD_PORT
+RABBIT_PORT=$RABBIT_PORT
+DIST_PORT=$DIST_PORT
+CLOUDS=$CLOUDS
+EOF
 }
 
 # ------------------------------------------------------------------------------ rabbit
@@ -346,7 +375,8 @@ cmd_down() {
     alive "$epmd" && kill -KILL "$epmd" 2>/dev/null || true
   fi
   rm -f "$LAB"/run/*.pid
-  local busy; busy=$(ss -ltnH | awk '{print $4}' | grep -E "^127\.0\.0\.1:150[0-9][0-9]$" || true)
+  local busy; busy=$(ss -ltnH | awk -v lo="$PORT_BASE" '{n=split($4,a,":"); p=a[n]+0}
+    $4 ~ /^127\.0\.0\.1:/ && p >= lo && p < lo + 100 {print $4}' || true)
   [ -n "$busy" ] && echo "warning: still listening: $busy" >&2
   printf 'lab down in %ss\n' "$(el)"
 }
@@ -366,13 +396,13 @@ cmd_up() {
   # from here on, a failure stops whatever this run started
   UP_STARTED=1   # from here on, a failed up stops whatever it started (EXIT trap below)
   local warm=0
-  if [ -f "$DATA_CACHE/nova_cell1.db" ]; then
-    rm -rf "$LAB/data"; cp -a "$DATA_CACHE" "$LAB/data"; warm=1
+  if [ -f "$RESTORE_FROM/nova_cell1.db" ]; then
+    rm -rf "$LAB/data"; cp -a "$RESTORE_FROM" "$LAB/data"; warm=1
   fi
   ( start_rabbit ) > "$LAB/log/rabbit-start.log" 2>&1 &
   local rabbit=$!
   if [ $warm = 1 ]; then
-    ts "prepared data restored from cache ($(basename "$DATA_CACHE"))"
+    ts "prepared data restored from cache ($(basename "$RESTORE_FROM"))"
   else
     prepare_data
     ts "schemas synced (keystone, placement, nova api/cell0/cell1), cached"
@@ -416,6 +446,7 @@ case ${1:-} in
       cmd_up;;
   down) cmd_down;;
   status) cmd_status;;
-  env) echo "LAB=$LAB"; echo "VENV=$VENV"; echo "DATA_CACHE=$DATA_CACHE"; echo "CLOUDS=$CLOUDS";;
+  env) echo "LAB=$LAB"; echo "VENV=$VENV"; echo "DATA_CACHE=$DATA_CACHE"; echo "CLOUDS=$CLOUDS"
+       echo "PORT_BASE=$PORT_BASE";;
   *) echo "usage: $0 up|down|status|env" >&2; exit 2;;
 esac

@@ -4,7 +4,8 @@
   labctl.py wait      LABDIR   until both nova-computes are up and both resource providers exist
   labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 services table
 
-Never prints passwords.
+Ports: the lab's etc/lab.env (PORT_BASE), else STACKDOCTOR_LAB_PORT_BASE, else 15000
+(keystone +0, placement +1, nova-api +2, netstub +3). Never prints passwords.
 """
 import datetime
 import json
@@ -13,11 +14,34 @@ import sqlite3
 import sys
 import time
 
-KS = 'http://127.0.0.1:15000/v3'
-PL = 'http://127.0.0.1:15001'
-NOVA = 'http://127.0.0.1:15002/v2.1'
-NET = 'http://127.0.0.1:15003'  # netstub.py, not neutron
 COMPUTES = ('compute-1', 'compute-2')
+
+
+def lab_env(lab):
+    """The lab's etc/lab.env (written by lab.sh up) as a dict; {} when absent."""
+    out = {}
+    try:
+        with open(os.path.join(lab, 'etc', 'lab.env')) as f:
+            for line in f:
+                k, sep, v = line.strip().partition('=')
+                if sep:
+                    out[k] = v
+    except OSError:
+        pass
+    return out
+
+
+def port_base(lab=None):
+    """Port base of the lab: its etc/lab.env, else STACKDOCTOR_LAB_PORT_BASE, else 15000."""
+    env = lab_env(lab) if lab else {}
+    return int(env.get('PORT_BASE') or os.environ.get('STACKDOCTOR_LAB_PORT_BASE') or 15000)
+
+
+def urls(lab=None):
+    b = port_base(lab)
+    return {'KS': 'http://127.0.0.1:%d/v3' % b, 'PL': 'http://127.0.0.1:%d' % (b + 1),
+            'NOVA': 'http://127.0.0.1:%d/v2.1' % (b + 2),
+            'NET': 'http://127.0.0.1:%d' % (b + 3)}  # netstub.py, not neutron
 
 
 def _secrets(lab):
@@ -28,7 +52,7 @@ def _secrets(lab):
 def _admin(lab):
     import openstack
     return openstack.connect(
-        auth_url=KS, username='admin', password=_secrets(lab)['admin'],
+        auth_url=urls(lab)['KS'], username='admin', password=_secrets(lab)['admin'],
         project_name='admin', user_domain_name='Default',
         project_domain_name='Default', region_name='RegionOne')
 
@@ -49,8 +73,9 @@ def register(lab):
         for role in ('admin', 'service'):
             idn.assign_project_role_to_user(svc_proj, u, roles[role])
     have = {s.type: s for s in idn.services()}
-    for name, stype, url in (('placement', 'placement', PL), ('nova', 'compute', NOVA),
-                            ('neutron', 'network', NET)):
+    u = urls(lab)
+    for name, stype, url in (('placement', 'placement', u['PL']), ('nova', 'compute', u['NOVA']),
+                            ('neutron', 'network', u['NET'])):
         s = have.get(stype) or idn.create_service(name=name, type=stype)
         ifaces = {e.interface for e in idn.endpoints(service_id=s.id)}
         for iface in ('public', 'internal', 'admin'):

@@ -37,6 +37,25 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LAB = os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
+
+
+def _lab_env():
+    out = {}
+    try:
+        with open(os.path.join(LAB, 'etc', 'lab.env')) as f:
+            for line in f:
+                k, sep, v = line.strip().partition('=')
+                if sep:
+                    out[k] = v
+    except OSError:
+        pass
+    return out
+
+
+# clouds.yaml of this lab: STACKDOCTOR_LAB_CLOUDS, else what lab.sh recorded in etc/lab.env,
+# else the default (inventories/lab/clouds.yaml); the ports live in that file's auth_url
+CLOUDS = (os.environ.get('STACKDOCTOR_LAB_CLOUDS') or _lab_env().get('CLOUDS')
+          or os.path.join(REPO, 'inventories', 'lab', 'clouds.yaml'))
 STATE = os.path.join(LAB, 'scenarios.json')
 NOVA_CONF = os.path.join(LAB, 'etc', 'nova', 'nova.conf')
 PLACEMENT_MV = '1.36'
@@ -52,8 +71,7 @@ def lab_python():
 
 # ----------------------------------------------------------------------------- API side
 def connect():
-    os.environ.setdefault('OS_CLIENT_CONFIG_FILE',
-                          os.path.join(REPO, 'inventories', 'lab', 'clouds.yaml'))
+    os.environ.setdefault('OS_CLIENT_CONFIG_FILE', CLOUDS)
     import openstack
     return openstack.connect(cloud=os.environ.get('OS_CLOUD', 'stackdoctor-lab'))
 

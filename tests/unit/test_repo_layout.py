@@ -41,5 +41,10 @@ def test_every_check_role_has_a_registry_entry_and_fix_roles_pair():
         fix = registry[check].get('fix')
         if fix:
             assert (ROOT / 'roles' / fix).is_dir(), fix
-            assert (ROOT / 'molecule' / check[len('check_'):]).is_dir() or any(
-                (ROOT / 'molecule').glob(check[len('check_'):] + '*')), 'no molecule scenario for ' + fix
+            name = check[len('check_'):]
+            if registry[check].get('scope', 'host') == 'host':
+                # node-side fixes are tested on node containers
+                assert (ROOT / 'molecule' / name / 'molecule.yml').is_file(), 'no molecule scenario for ' + fix
+            else:
+                # API-side fixes are tested against the lab's real cloud
+                assert (ROOT / 'tests' / 'integration' / ('test_%s.py' % name)).is_file(), 'no lab test for ' + fix

@@ -69,12 +69,18 @@ def test_kolla_siblings_through_the_socket(host):
         pytest.skip("kolla only")
     names = host.check_output("podman ps --format '{{.Names}}'").split()
     assert "sdtn-tgtd" in names and "sdtn-cinder_volume" in names
-    pid = lambda c: json.loads(host.check_output(f"podman container inspect {c}"))[0]["State"]["Pid"]
+
+    def pid(c):
+        return json.loads(host.check_output(f"podman container inspect {c}"))[0]["State"]["Pid"]
+
     before = pid("sdtn-tgtd")
     host.check_output("podman restart sdtn-tgtd")
     assert pid("sdtn-tgtd") != before
     assert host.run("podman exec sdtn-tgtd tgtadm --lld iscsi --op show --mode target").rc == 0
-    nlog = lambda: host.file(LOG["sd-kolla"]).content_string.count("stand-in for cinder-volume starting")
+
+    def nlog():
+        return host.file(LOG["sd-kolla"]).content_string.count("stand-in for cinder-volume starting")
+
     n0 = nlog()
     host.check_output("podman restart sdtn-cinder_volume")
     assert nlog() == n0 + 1

@@ -72,9 +72,9 @@ def evaluate(facts, log_limit=5):
     conf = cinder.get('config_file')
     if cinder.get('error'):
         err = cinder['error']
+        where = (err.get('file', conf), err.get('line', '?'), err.get('message', 'unreadable'))
         return [_result('cinder.tgt_include_missing', 'error',
-                        'cannot evaluate: %s line %s: %s' % (err.get('file', conf), err.get('line', '?'),
-                                                              err.get('message', 'unreadable')),
+                        'cannot evaluate: %s line %s: %s' % where,
                         {'file': err.get('file', conf), 'line': err.get('line'), 'message': err.get('message')},
                         fix=None)]
     if not cinder.get('found'):

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Write the lab node containers' OpenStack configs, derived from the running control plane.
+
+    python tests/lab/node_configs.py LAB_DIR OUT_DIR
+
+Reads the configs `tests/lab/lab.sh up` wrote under LAB_DIR/etc (the real ones the services
+run with) and writes, under OUT_DIR/<node>/, the files a node of that role would hold, at
+their in-node paths (OUT_DIR/<node>/etc/nova/nova.conf, ...). They point at the control plane
+on 127.0.0.1 (keystone :15000, placement :15001, nova-api :15002, rabbitmq :15072) with the
+lab's real service credentials (lab-only values; never printed). Host-local paths
+(state_path, lock_path, log_file) are replaced by the packaged ones of the node.
+Prints a JSON list of the files written (paths only).
+"""
+import configparser
+import json
+import os
+import sys
+
+KEYSTONE = 'http://127.0.0.1:15000/v3'
+
+
+def read(path):
+    cp = configparser.RawConfigParser(strict=False, interpolation=None, default_section='__no_defaults__')
+    cp.optionxform = str
+    cp.read(path)
+    return cp
+
+
+def section(cp, name):
+    return dict(cp.items(name)) if cp.has_section(name) else {}
+
+
+def render(sections):
+    out = ['# written by tests/lab/node_configs.py from the lab control plane (tests/lab/README.md)']
+    for name, opts in sections:
+        out.append('[%s]' % name)
+        out.extend('%s = %s' % (k, v) for k, v in opts.items())
+        out.append('')
+    return '\n'.join(out)
+
+
+def main(lab, out):
+    etc = os.path.join(lab, 'etc')
+    nova = read(os.path.join(etc, 'nova', 'nova.conf'))
+    placement = read(os.path.join(etc, 'placement', 'placement.conf'))
+    authtoken = section(nova, 'keystone_authtoken')
+    placement_client = section(nova, 'placement')
+    transport = nova.get('DEFAULT', 'transport_url')
+    written = []
+
+    def put(node, path, text, mode=0o640):
+        dest = os.path.join(out, node, path.lstrip('/'))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, 'w') as f:
+            f.write(text)
+        os.chmod(dest, mode)
+        written.append(dest)
+
+    # computes: the lab's own nova-compute-N.conf, plus what a packaged compute also carries
+    for n in (1, 2):
+        comp = read(os.path.join(etc, 'nova', 'nova-compute-%d.conf' % n))
+        default = section(comp, 'DEFAULT')
+        default.update(state_path='/var/lib/nova', instances_path='/var/lib/nova/instances',
+                       log_dir='/var/log/nova')
+        secs = [('DEFAULT', default),
+                ('oslo_concurrency', {'lock_path': '/var/lib/nova/tmp'})]
+        secs += [(s, section(comp, s)) for s in comp.sections() if s not in ('DEFAULT', 'oslo_concurrency')]
+        secs += [('keystone_authtoken', authtoken), ('service_user', section(nova, 'service_user')),
+                 ('neutron', section(nova, 'neutron'))]
+        put('sd-lab-compute%d' % n, '/etc/nova/nova.conf', render(secs))
+
+    # controllers: nova.conf and placement.conf of the control plane (packaged and TripleO paths)
+    ctl = [('DEFAULT', dict(section(nova, 'DEFAULT'), state_path='/var/lib/nova', log_dir='/var/log/nova'))]
+    ctl[0][1].pop('log_file', None)
+    for s in nova.sections():
+        if s == 'DEFAULT':
+            continue
+        opts = section(nova, s)
+        if s == 'oslo_concurrency':
+            opts = {'lock_path': '/var/lib/nova/tmp'}
+        ctl.append((s, opts))
+    plc = [(s, section(placement, s)) for s in placement.sections()]
+    for s, o in plc:
+        if s == 'DEFAULT':
+            o.pop('log_file', None)
+            o['log_dir'] = '/var/log/placement'
+    for node, prefix in (('sd-lab-controller', ''),
+                         ('sd-lab-tripleo1', '/var/lib/config-data/puppet-generated/nova')):
+        put(node, prefix + '/etc/nova/nova.conf', render(ctl))
+    put('sd-lab-controller', '/etc/placement/placement.conf', render(plc))
+    put('sd-lab-tripleo1', '/var/lib/config-data/puppet-generated/placement/etc/placement/placement.conf',
+        render(plc))
+
+    # volume hosts: cinder.conf with an LVM backend on tgtadm, pointing at keystone and rabbitmq
+    cinder = [
+        ('DEFAULT', {'transport_url': transport, 'auth_strategy': 'keystone', 'my_ip': '127.0.0.1',
+                     'enabled_backends': 'lvm-1', 'state_path': '/var/lib/cinder',
+                     'glance_api_servers': ''}),
+        ('lvm-1', {'volume_driver': 'cinder.volume.drivers.lvm.LVMVolumeDriver',
+                   'volume_group': 'cinder-volumes', 'volume_backend_name': 'lvm-1',
+                   'target_helper': 'tgtadm', 'target_protocol': 'iscsi',
+                   'volumes_dir': '/var/lib/cinder/volumes'}),
+        ('keystone_authtoken', authtoken),
+        ('nova', {'auth_url': KEYSTONE, 'auth_type': 'password',
+                  'project_domain_name': 'Default', 'user_domain_name': 'Default',
+                  'project_name': 'service', 'username': authtoken.get('username', 'nova'),
+                  'password': authtoken.get('password', ''), 'region_name': 'RegionOne'}),
+        ('oslo_concurrency', {'lock_path': '/var/lib/cinder/tmp'}),
+    ]
+    put('_cinder', '/cinder.conf', render(cinder))
+    json.dump({'files': written, 'placement_auth_url': placement_client.get('auth_url')}, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1], sys.argv[2]))
