@@ -94,7 +94,7 @@ docs: deps
 build: deps
 	@rm -rf .cache/build && mkdir -p .cache/build/install
 	ansible-galaxy collection build --force --output-path .cache/build .
-	ansible-galaxy collection install --offline --no-deps -p .cache/build/install .cache/build/stackdoctor-openstack-*.tar.gz
+	ansible-galaxy collection install --force --offline --no-deps -p .cache/build/install .cache/build/stackdoctor-openstack-*.tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/build/install ansible-doc stackdoctor.openstack.node_facts >/dev/null
 	@test -f .cache/build/install/ansible_collections/stackdoctor/openstack/roles/check_tgt_include/meta/argument_specs.yml
 	@echo "built and installed: $$(ls .cache/build/*.tar.gz)"
