@@ -104,4 +104,4 @@ molecule: deps images
 	  $(PHASE) molecule:$$s molecule test -s $$s || exit 1; done
 
 integration: deps images
-	pytest -q tests/integration
+	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration
