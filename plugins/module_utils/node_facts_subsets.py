@@ -30,7 +30,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.oslo_ini imp
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf import (
     covering_include, host_path, map_path, read_tgt_config)
 
-SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log')
+SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 
 
@@ -219,21 +219,21 @@ def _first_log(ctx, patterns):
     return None
 
 
-def gather_cinder_volume_log(ctx):
-    """Known cinder-volume log signatures (rows 1a-1h) in the tail of its log.
+def _scan_service_log(ctx, service, default_log, signatures):
+    """Known signatures in the tail of a service's log (shared by the *_log subsets).
 
     ``{file, found, matches: [{signature, line_no, text, groups, diagnosis}], counts,
     truncated, size, lines_scanned, error}``; ``text`` and ``groups`` are masked.
     """
-    svc = ctx.service('cinder-volume')
-    candidates = svc.get('log_files') or ['/var/log/cinder/cinder-volume.log']
+    svc = ctx.service(service)
+    candidates = svc.get('log_files') or [default_log]
     path = _first_log(ctx, candidates)
     out = {'file': path or candidates[0], 'found': bool(path), 'matches': [], 'counts': {},
            'truncated': False, 'size': None, 'lines_scanned': 0, 'error': None}
     if not path:
         return out
     try:
-        res = log_signatures.scan(ctx.fs(path), log_signatures.CINDER_VOLUME_SIGNATURES,
+        res = log_signatures.scan(ctx.fs(path), signatures,
                                   ctx.params.get('log_max_matches', 20),
                                   ctx.params.get('log_tail_bytes', DEFAULT_LOG_TAIL_BYTES))
     except (IOError, OSError) as exc:
@@ -243,15 +243,28 @@ def gather_cinder_volume_log(ctx):
     return out
 
 
+def gather_cinder_volume_log(ctx):
+    """cinder-volume log: rows 1a-1h of the signature table (tgt export failures)."""
+    return _scan_service_log(ctx, 'cinder-volume', '/var/log/cinder/cinder-volume.log',
+                             log_signatures.CINDER_VOLUME_SIGNATURES)
+
+
+def gather_nova_compute_log(ctx):
+    """nova-compute log: rows 4a-4c (allocations the resource tracker cannot match)."""
+    return _scan_service_log(ctx, 'nova-compute', '/var/log/nova/nova-compute.log',
+                             log_signatures.NOVA_COMPUTE_SIGNATURES)
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
     'tgt': gather_tgt,
     'cinder_volume_log': gather_cinder_volume_log,
+    'nova_compute_log': gather_nova_compute_log,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
-ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log')
+ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log')
 
 
 def gather(subsets, ctx):

@@ -30,8 +30,8 @@ options:
       - Subsets to gather. C(layout) is always included.
     type: list
     elements: str
-    choices: [layout, cinder, tgt, cinder_volume_log]
-    default: [layout, cinder, tgt, cinder_volume_log]
+    choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log]
+    default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -172,6 +172,14 @@ ansible_facts:
               tail of the cinder-volume log, masked. C(matches) holds the most recent
               C(log_max_matches) {signature, line_no, text, groups, diagnosis}; C(counts)
               counts every match per signature.
+          returned: when requested
+          type: dict
+        nova_compute_log:
+          description:
+            - Log signature matches (facts doc rows 4a-4c) in the tail of the nova-compute
+              log, the same shape as C(cinder_volume_log); row 4a is the seed 001 line
+              C(Instance <uuid> has allocations against this compute host but is not found
+              in the database), evidence for C(check_placement_allocations).
           returned: when requested
           type: dict
 changed:

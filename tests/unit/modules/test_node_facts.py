@@ -177,3 +177,22 @@ def test_layout_failure_does_not_break_other_subsets(tmp_path, monkeypatch):
     facts = node_facts_subsets.gather(['cinder'], ctx)
     assert 'error' in facts['layout']
     assert facts['cinder']['config_file'] == '/etc/cinder/cinder.conf'
+
+
+def test_nova_compute_log_subset_finds_the_seed_001_line(tmp_path):
+    """Row 4a (seed 001) read from the packaged nova-compute log path."""
+    import json as _json
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils.node_facts_subsets import Context, gather
+    log = tmp_path / 'var/log/nova/nova-compute.log'
+    log.parent.mkdir(parents=True)
+    log.write_text(
+        '2026-11-20 10:00:00.000 7 INFO nova.compute.resource_tracker [-] Compute node record created\n'
+        '2026-11-20 10:01:00.000 7 WARNING nova.compute.resource_tracker [-] Instance '
+        '0b5a1c0e-1111-4222-8333-444455556666 has allocations against this compute host but is not '
+        'found in the database.\n')
+    ctx = Context(root=str(tmp_path), params={'layout_flavour': 'packaged'})
+    facts = gather(['nova_compute_log'], ctx)
+    nc = facts['nova_compute_log']
+    assert nc['found'] and nc['file'] == '/var/log/nova/nova-compute.log'
+    assert [m['signature'] for m in nc['matches']] == ['4a']
+    assert '0b5a1c0e-1111-4222-8333-444455556666' in _json.dumps(nc['matches'][0]['groups'])
