@@ -105,3 +105,44 @@ molecule: deps images
 
 integration: deps images
 	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration
+
+# ---- lab
+# The lab (tests/lab/README.md): control plane on 127.0.0.1 (tests/lab/lab.sh) + node containers
+# (tests/lab/nodes.yml via tests/lab/lab-nodes.sh). lab-up is safe to repeat (an up-to-date lab
+# takes ~2 s); each run appends its times to .cache/lab-times.txt and prints them with the memory.
+LAB_TIMES := $(CURDIR)/.cache/lab-times.txt
+.PHONY: lab-up lab-down lab-status lab-mem demo
+lab-up: deps
+	@mkdir -p .cache; export PHASE_LOG=$(CURDIR)/.cache/lab-up-phases.txt; rm -f $$PHASE_LOG; \
+	cp_state=$$(tests/lab/lab.sh status >/dev/null 2>&1 && echo up || echo down); \
+	nodes_state=$$(tests/lab/lab-nodes.sh status >/dev/null 2>&1 && echo up || echo down); \
+	t0=$$(date +%s.%N); \
+	$(PHASE) lab:control-plane tests/lab/lab.sh up && \
+	$(PHASE) lab:image $(MAKE) -s images && \
+	$(PHASE) lab:nodes tests/lab/lab-nodes.sh up || exit 1; \
+	t=$$(awk -v s=$$t0 -v e=$$(date +%s.%N) 'BEGIN{printf "%.1f", e-s}'); \
+	kind=$$([ $$cp_state = down ] && echo "control plane was down" || echo "control plane was up"); \
+	kind="$$kind, nodes were $$nodes_state"; \
+	echo "$$(date -Is) lab-up $${t}s ($$kind): $$(awk '{printf "%s %s  ", $$1, $$2}' $$PHASE_LOG)" >> $(LAB_TIMES); \
+	echo; echo "== lab-up: $${t}s ($$kind) =="; cat $$PHASE_LOG; \
+	$(MAKE) -s lab-mem; \
+	echo "(history of lab-up times: $(LAB_TIMES))"
+
+lab-mem:
+	@cp=$$(tests/lab/lab.sh status | sed -n 's/^total RSS: \([0-9]*\) MB.*/\1/p'); \
+	ct=$$(tests/lab/lab-nodes.sh mem); \
+	echo "memory: control plane RSS $${cp:-?} MB + lab containers $${ct} MB = $$(( $${cp:-0} + $${ct%.*} )) MB"
+
+lab-down:
+	@t0=$$(date +%s.%N); tests/lab/lab-nodes.sh down; tests/lab/lab.sh down; \
+	echo "lab-down: $$(awk -v s=$$t0 -v e=$$(date +%s.%N) 'BEGIN{printf "%.1f", e-s}')s"; \
+	left=$$(podman ps -aq --filter label=owner=stackdoctor-lab | wc -l); \
+	echo "left behind: $$left lab containers"
+
+lab-status:
+	@rc=0; tests/lab/lab.sh status || rc=1; echo; tests/lab/lab-nodes.sh status || rc=1; \
+	$(MAKE) -s lab-mem 2>/dev/null; exit $$rc
+
+# make demo: lab up, every fault of playbooks/lab_sabotage.yml, diagnose, remediate, diagnose.
+demo: deps
+	@bash tests/demo/demo.sh

@@ -171,8 +171,9 @@ def load_placement_utils():
     return mod
 
 
-def run_inprocess(pl, params, profile=False):
-    """The module's algorithm in this process: same Api/transport as the module, no ansible."""
+def run_inprocess(pl, params, profile=False, variant=False):
+    """The module's algorithm in this process: same Api/transport as the module, no ansible.
+    variant=True: the prototype of tests/bench/variant.py (not the module's code)."""
     t = time.time()
     conn = connect()
 
@@ -193,8 +194,14 @@ def run_inprocess(pl, params, profile=False):
     phases = {}
     if prof:
         prof.enable()
-    a = pl.Auditor(api, dict({'concurrency': 4}, **params))
-    for ph in ('read_providers', 'read_allocations', 'read_nova'):
+    if variant:
+        import variant as variant_mod
+        a = variant_mod.make_auditor(pl)(api, dict({'concurrency': 4}, **params))
+        steps = ('read_providers', 'read_both')
+    else:
+        a = pl.Auditor(api, dict({'concurrency': 4}, **params))
+        steps = ('read_providers', 'read_allocations', 'read_nova')
+    for ph in steps:
         t1 = time.time()
         getattr(a, ph)()
         phases[ph] = round(time.time() - t1, 2)
@@ -247,6 +254,8 @@ def main():
     ap.add_argument('--no-cache', action='store_true', help='populate even if a snapshot exists')
     ap.add_argument('--keep-lab', action='store_true', help='leave the bench lab up at the end')
     ap.add_argument('--profile', action='store_true', help='cProfile one in-process run')
+    ap.add_argument('--variant', action='store_true',
+                    help='also time the prototype of tests/bench/variant.py (not the module)')
     ap.add_argument('--json', help='also write the results here')
     o = ap.parse_args()
 
@@ -312,6 +321,10 @@ def main():
         pl = load_placement_utils()
         log('module algorithm in-process (module_utils/placement.py)')
         ip, ip_runs = best(o.repeat, run_inprocess, pl, params)
+        va = None
+        if o.variant:
+            log('PROTOTYPE variant in-process (tests/bench/variant.py; not the module)')
+            va, va_runs = best(o.repeat, run_inprocess, pl, params, variant=True)
         prof = None
         if o.profile:
             prof = run_inprocess(pl, params, profile=True)[2]
@@ -319,7 +332,8 @@ def main():
         ok = all([diff('nova-manage', nm[1], 'expected', expected),
                   diff('module (ansible)', an[1], 'expected', expected),
                   diff('module (in-process)', ip[1], 'expected', expected),
-                  diff('nova-manage', nm[1], 'module (ansible)', an[1])])
+                  diff('nova-manage', nm[1], 'module (ansible)', an[1])]
+                 + ([diff('prototype variant', va[1], 'expected', expected)] if va else []))
         summ = an[2]['summary']
         if summ['consumers'] != manifest['allocations'] or summ['servers_listed'] < manifest['instances']:
             print('  MISMATCH counts: module saw %d consumers, %d servers; expected %d, %d'
@@ -331,6 +345,9 @@ def main():
                 ('module via ansible localhost -m', an[0], '%d' % an[2]['api_calls'], an_runs, len(an[1])),
                 ('module algorithm in-process', ip[0], '%d' % ip[2]['api_calls'], ip_runs, len(ip[1])),
                 ('ansible -m ping (baseline)', ping_best[0], '0', ping_runs, '-')]
+        if va:
+            rows.insert(3, ('PROTOTYPE variant.py in-process', va[0], '%d' % va[2]['api_calls'],
+                            va_runs, len(va[1])))
         print()
         print('%d resource providers, %d consumers (%d servers listed), %d expected orphans; best of runs'
               % (len(rps), summ['consumers'], summ['servers_listed'], len(expected)))
@@ -343,6 +360,12 @@ def main():
         print('same orphan set in all tools and the manifest: %s' % ('yes' if ok else 'NO'))
         print('module API calls by kind: %s' % json.dumps(an[2]['api_calls_by_kind'], sort_keys=True))
         print('in-process phases (s): %s' % json.dumps(ip[2]['phases']))
+        if va:
+            print('prototype phases (s): %s; calls: %s' % (json.dumps(va[2]['phases']),
+                                                           json.dumps(va[2]['api_calls_by_kind'], sort_keys=True)))
+            results['prototype_variant'] = {'best': round(va[0], 2), 'runs': va_runs,
+                                            'api_calls': va[2]['api_calls'], 'phases': va[2]['phases'],
+                                            'ratio': round(nm[0] / va[0], 2), 'orphans': len(va[1])}
         if prof:
             print('\ncProfile of one in-process run (cumulative, top 25):')
             print(prof['profile'])

@@ -428,7 +428,7 @@ cmd_up() {
   # discovery would do it within 10 s too)
   local i
   for i in $(seq 1 240); do
-    [ "$("$B/python" -c "import sqlite3; print(sqlite3.connect('$LAB/data/nova_cell1.db').execute(\"select count(*) from compute_nodes where deleted=0\").fetchone()[0])" 2>/dev/null)" = 2 ] && break
+    [ "$("$B/python" -c "import sqlite3; print(sqlite3.connect('$LAB/data/nova_cell1.db').execute(\"select count(*) from compute_nodes where deleted=0 and host in ('compute-1', 'compute-2')\").fetchone()[0])" 2>/dev/null)" = 2 ] && break
     sleep 0.5
   done
   "$B/nova-manage" --config-file "$LAB/etc/nova/nova.conf" cell_v2 discover_hosts > "$LAB/log/discover.log" 2>&1

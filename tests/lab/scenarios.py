@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Placement consumer scenarios against the running lab (tests/lab/lab.sh up).
 
-    python tests/lab/scenarios.py orphan|build|migration|live|cleanup|audit|show [--json]
+    python tests/lab/scenarios.py orphan|build|migration|live|ensure KIND|drop KIND|cleanup|audit|show [--json]
 
 Runs with the LAB venv or the tooling venv (only openstacksdk is needed here). Rows that
 nova would write are created through nova's own object layer (nova.objects, the same calls
@@ -22,6 +22,8 @@ microversion 1.36: consumer_generation null, project_id, user_id).
              allocation on compute-1. GET /servers/{id} -> 200 ACTIVE.
   cleanup    remove every allocation and row the scenarios created (recorded in
              $STACKDOCTOR_LAB_DIR/scenarios.json); the flavor sd-lab-tiny stays.
+  ensure KIND  print an intact recorded scenario of that kind ("existing": true) or make one.
+  drop KIND    remove the recorded scenarios of that kind (allocations and rows).
   audit      run nova-manage placement audit --verbose with the lab venv and nova.conf.
   show       print the recorded scenarios.
 
@@ -182,7 +184,45 @@ def scenario(kind):
     items.append(item)
     save_state(items)
     item['server'] = server_status(conn, inst)
-    print(json.dumps(item))
+    return item
+
+
+KINDS = ('orphan', 'build', 'migration', 'live')
+
+
+def _holds(conn, consumer):
+    r = conn.placement.get(f'/allocations/{consumer}', microversion=PLACEMENT_MV)
+    return r.status_code == 200 and bool(r.json().get('allocations'))
+
+
+def ensure(kind):
+    """A recorded scenario of this kind that is still intact (every allocation present and,
+    for kinds with a server, the server answering 200), or a new one. Adds 'existing'."""
+    conn = connect()
+    for it in load_state():
+        if it.get('kind') != kind or it.get('partial'):
+            continue
+        if not all(_holds(conn, c) for c in it.get('allocations', [])):
+            continue
+        if kind != 'orphan' and server_status(conn, it['instance']).get('http') != 200:
+            continue
+        return dict(it, existing=True)
+    return dict(scenario(kind), existing=False)
+
+
+def drop(kind):
+    """Remove the recorded scenarios of one kind: allocations, then nova rows."""
+    items = load_state()
+    mine = [i for i in items if i.get('kind') == kind]
+    conn = connect()
+    for it in mine:
+        for c in it.get('allocations', []):
+            delete_alloc(conn, c)
+    insts = [it['instance'] for it in mine if it.get('instance')]
+    migs = [it['migration'] for it in mine if it.get('migration')]
+    out = nova_side('cleanup', instances=insts, migrations=migs) if insts or migs else {}
+    save_state([i for i in load_state() if i.get('kind') != kind])
+    return {'dropped': [it.get('consumer') or it.get('instance') for it in mine], **out}
 
 
 def cleanup():
@@ -355,7 +395,11 @@ def main(argv):
         return 0
     cmd = argv[1] if len(argv) > 1 else ''
     if cmd in ('orphan', 'build', 'migration', 'live'):
-        scenario(cmd)
+        print(json.dumps(scenario(cmd)))
+    elif cmd == 'ensure' and len(argv) > 2 and argv[2] in KINDS:
+        print(json.dumps(ensure(argv[2])))
+    elif cmd == 'drop' and len(argv) > 2 and argv[2] in KINDS:
+        print(json.dumps(drop(argv[2])))
     elif cmd == 'cleanup':
         cleanup()
     elif cmd == 'audit':

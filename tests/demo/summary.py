@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Summary of `make demo` (tests/demo/demo.sh) from the three report.json files.
+
+    python tests/demo/summary.py stackdoctor-reports/demo
+
+Prints the verdicts before and after, the tgt results per volume host before and after, the
+orphaned allocation found and removed, and whether the live/BUILD/migrating consumers of
+tests/lab/scenarios.py still hold their allocations (read through the placement API).
+Exit 1 if the demo did not show what it should.
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lab'))
+
+
+def load(d, name):
+    with open(os.path.join(d, name, 'report.json')) as f:
+        return json.load(f)
+
+
+def main(d):
+    before, fix, after = load(d, '1-before'), load(d, '2-remediate'), load(d, '3-after')
+    ok = True
+    print('\n== what the demo showed ==')
+    print('verdict before: %-6s  after remediation: %-6s  after: %s'
+          % (before['verdict'].upper(), fix['verdict'].upper(), after['verdict'].upper()))
+    ok &= before['verdict'] == 'no go' and after['verdict'] == 'go'
+
+    def tgt(rep):
+        return {r['host']: r['status'] for r in rep['results'] if r['check'] == 'check_tgt_include'}
+    tb, ta = tgt(before), tgt(after)
+    for host in sorted(set(tb) | set(ta)):
+        print('check_tgt_include on %-16s before: %-9s after: %s' % (host, tb.get(host), ta.get(host)))
+        ok &= tb.get(host) == 'critical' and ta.get(host) == 'ok'
+
+    def orphans(rep):
+        return [r for r in rep['results'] if r['id'] == 'placement.orphaned_allocation'
+                and r['status'] not in ('ok', 'skipped') and (r.get('evidence') or {}).get('consumer')]
+    orph = orphans(before)
+    gone = [r['evidence']['consumer'] for r in orphans(after)]
+    for r in orph:
+        c = r['evidence']['consumer']
+        lines = r['evidence'].get('log_lines') or []
+        print('orphaned allocation: %s  (%s)' % (c, 'still there' if c in gone else 'removed'))
+        print('   %s' % r['summary'])
+        if lines:
+            print('   nova-compute log: %s' % (lines[0]['line'] if isinstance(lines[0], dict) else lines[0])[:220])
+    ok &= bool(orph) and not gone
+    for a in fix.get('actions', []):
+        print('fix %-26s on %-16s %s' % (a['fix'], a['host'], a['summary']))
+
+    try:
+        import scenarios
+        conn = scenarios.connect()
+        for it in scenarios.load_state():
+            if it.get('kind') in ('live', 'build', 'migration'):
+                held = all(scenarios._holds(conn, c) for c in it.get('allocations', []))
+                print('left alone: %-9s consumer %s %s' % (it['kind'], it['consumer'],
+                                                         'still holds its allocations' if held else 'LOST ITS ALLOCATIONS'))
+                ok &= held
+    except Exception as e:  # the summary must not hide the reports
+        print('(could not read the guard consumers: %s)' % e)
+
+    print('\nreports (report.md, report.json, junit.xml):')
+    for n in ('1-before', '2-remediate', '3-after'):
+        print('  %s' % os.path.join(os.path.abspath(d), n, 'report.md'))
+    if not ok:
+        print('\ndemo: the reports do not show fault found then repaired', file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else 'stackdoctor-reports/demo'))

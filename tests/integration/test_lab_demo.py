@@ -1,0 +1,111 @@
+"""The demo's story on the lab, through the real playbooks (tests/demo/demo.sh does the same):
+lab_sabotage.yml -e fault=all -> diagnose.yml -> remediate.yml -> diagnose.yml, asserting on
+report.json: before, cinder.tgt_include_missing is critical on sd-lab-volume1 and sd-lab-kolla1
+and the injected orphan is reported by its consumer uuid; after, those are ok/absent and the
+verdict is go; the live, BUILD and migrating consumers still hold their allocations.
+
+The lab is shared: assertions are on our own hosts and consumer uuids only.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
+CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
+VOLUME_HOSTS = ['sd-lab-kolla1', 'sd-lab-volume1']
+sys.path.insert(0, str(ROOT / 'tests' / 'lab'))
+
+
+@pytest.fixture(scope='session')
+def lab():
+    """`make lab-up` once per session (a lab already up takes ~2 s)."""
+    subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    os.environ.setdefault('OS_CLIENT_CONFIG_FILE', str(CLOUDS))
+    return ROOT
+
+
+def _play(playbook, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
+    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
+                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
+    return r.stdout
+
+
+def _report(d):
+    with open(d / 'report.json') as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope='module')
+def story(lab, tmp_path_factory):
+    import scenarios
+    out = tmp_path_factory.mktemp('lab-demo')
+    _play('lab_sabotage.yml', '-e', 'fault=all')
+    state = scenarios.load_state()
+    conn = scenarios.connect()
+    # scenarios.json keeps orphans a remediation already removed: take the live ones
+    orphans = [i['consumer'] for i in state if i.get('kind') == 'orphan' and scenarios._holds(conn, i['consumer'])]
+    guards = [i for i in state if i.get('kind') in ('live', 'build', 'migration')]
+    _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'before'))
+    _play('remediate.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'remediate'))
+    _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'after'))
+    return {'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
+            'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards}
+
+
+def _results(rep, rid, host=None):
+    return [r for r in rep['results'] if r['id'] == rid and (host is None or r['host'] == host)]
+
+
+def _orphan_consumers(rep):
+    return {(r.get('evidence') or {}).get('consumer')
+            for r in _results(rep, 'placement.orphaned_allocation') if r['status'] not in ('ok', 'skipped')}
+
+
+def test_before_tgt_include_critical_on_both_volume_hosts(story):
+    for host in VOLUME_HOSTS:
+        statuses = [r['status'] for r in _results(story['before'], 'cinder.tgt_include_missing', host)]
+        assert statuses == ['critical'], (host, statuses)
+    assert story['before']['verdict'] == 'no go'
+
+
+def test_before_orphan_reported_by_consumer(story):
+    assert story['orphans'], 'lab_sabotage.yml recorded no orphan'
+    assert set(story['orphans']) <= _orphan_consumers(story['before'])
+
+
+def test_guards_exist_and_are_not_reported(story):
+    assert {g['kind'] for g in story['guards']} >= {'live', 'build', 'migration'}
+    reported = _orphan_consumers(story['before'])
+    for g in story['guards']:
+        assert not set(g['allocations']) & reported, g
+
+
+def test_after_tgt_ok_orphan_gone_verdict_go(story):
+    after = story['after']
+    for host in VOLUME_HOSTS:
+        mine = [r for r in after['results'] if r['host'] == host and r['check'] == 'check_tgt_include']
+        assert mine and all(r['status'] == 'ok' for r in mine), (host, mine)
+    assert not set(story['orphans']) & _orphan_consumers(after)
+    assert after['verdict'] == 'go', after['blocking']
+
+
+def test_remediation_removed_exactly_our_orphan_kind(story):
+    removed = [c['consumer'] for a in story['remediate']['actions'] if a['fix'] == 'fix_placement_allocations'
+               for c in a['details']['removed']]
+    assert set(story['orphans']) <= set(removed)
+
+
+def test_guards_still_hold_their_allocations(story):
+    import scenarios
+    conn = scenarios.connect()
+    for g in story['guards']:
+        for c in g['allocations']:
+            assert scenarios._holds(conn, c), '%s consumer %s lost its allocations' % (g['kind'], c)
