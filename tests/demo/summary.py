@@ -58,8 +58,8 @@ def main(d):
         for it in scenarios.load_state():
             if it.get('kind') in ('live', 'build', 'migration'):
                 held = all(scenarios._holds(conn, c) for c in it.get('allocations', []))
-                print('left alone: %-9s consumer %s %s' % (it['kind'], it['consumer'],
-                                                         'still holds its allocations' if held else 'LOST ITS ALLOCATIONS'))
+                state = 'still holds its allocations' if held else 'LOST ITS ALLOCATIONS'
+                print('left alone: %-9s consumer %s %s' % (it['kind'], it['consumer'], state))
                 ok &= held
     except Exception as e:  # the summary must not hide the reports
         print('(could not read the guard consumers: %s)' % e)
