@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Benchmark: stackdoctor.openstack.placement_allocations (audit) vs nova-manage placement audit.
 
-    tests/bench/placement_audit.py [--nodes 500] [--allocations 10000] [--orphans 50]
-                                   [--repeat 3] [--no-cache] [--keep-lab] [--profile]
+    python tests/bench/placement_audit.py [--nodes 500] [--allocations 10000] [--orphans 50]
+                                          [--repeat 3] [--no-cache] [--keep-lab] [--profile] [--variant]
 
 Runs in the tooling venv (ansible, openstacksdk). Not a test: it prints a table and exits 0 when
 every tool names exactly the expected orphans, 1 otherwise (the 5x goal is reported, not

@@ -99,8 +99,9 @@ class Lab(object):
     def scenario(self, kind):
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            self.scn.scenario(kind)
-        item = json.loads(buf.getvalue().strip().splitlines()[-1])
+            item = self.scn.scenario(kind)
+        if item is None:  # older scenarios.py printed the item instead of returning it
+            item = json.loads(buf.getvalue().strip().splitlines()[-1])
         self.consumers += item.get('allocations', [])
         if item.get('instance'):
             self.instances.append(item['instance'])
