@@ -146,3 +146,8 @@ lab-status:
 # make demo: lab up, every fault of playbooks/lab_sabotage.yml, diagnose, remediate, diagnose.
 demo: deps
 	@bash tests/demo/demo.sh
+
+# ---- benchmarks (not part of make test): tests/bench/README.md
+.PHONY: bench
+bench: deps
+	python tests/bench/placement_audit.py
