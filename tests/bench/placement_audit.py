@@ -65,8 +65,8 @@ def lab(cmd, extra_env=None, check=True):
     env = dict(LAB_ENV, **(extra_env or {}))
     p = subprocess.run(['bash', LAB_SH, cmd], env=env, capture_output=True, text=True)
     if check and p.returncode != 0:
-        raise SystemExit('lab.sh %s failed (rc %d):\n%s\n%s' % (cmd, p.returncode, p.stdout[-3000:],
-                                                                  p.stderr[-3000:]))
+        raise SystemExit('lab.sh %s failed (rc %d):\n%s\n%s'
+                         % (cmd, p.returncode, p.stdout[-3000:], p.stderr[-3000:]))
     return p
 
 
@@ -352,9 +352,8 @@ def main():
               % (len(rps), summ['consumers'], summ['servers_listed'], len(expected)))
         print('%-40s %9s %18s %8s %8s  %s' % ('tool', 'wall s', 'API calls', 'ratio', 'orphans', 'runs'))
         for name, t, calls, runs, n in rows:
-            print('%-40s %9.2f %18s %8s %8s  %s' % (name, t, calls,
-                                                     '%.1fx' % (nm[0] / t) if 'ping' not in name else '-',
-                                                     n, runs))
+            ratio = '%.1fx' % (nm[0] / t) if 'ping' not in name else '-'
+            print('%-40s %9.2f %18s %8s %8s  %s' % (name, t, calls, ratio, n, runs))
         print('ratio = nova-manage / tool (goal: >= 5x for the module)')
         print('same orphan set in all tools and the manifest: %s' % ('yes' if ok else 'NO'))
         print('module API calls by kind: %s' % json.dumps(an[2]['api_calls_by_kind'], sort_keys=True))

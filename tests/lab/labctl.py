@@ -74,8 +74,9 @@ def register(lab):
             idn.assign_project_role_to_user(svc_proj, u, roles[role])
     have = {s.type: s for s in idn.services()}
     u = urls(lab)
-    for name, stype, url in (('placement', 'placement', u['PL']), ('nova', 'compute', u['NOVA']),
-                            ('neutron', 'network', u['NET'])):
+    services = (('placement', 'placement', u['PL']), ('nova', 'compute', u['NOVA']),
+                ('neutron', 'network', u['NET']))
+    for name, stype, url in services:
         s = have.get(stype) or idn.create_service(name=name, type=stype)
         ifaces = {e.interface for e in idn.endpoints(service_id=s.id)}
         for iface in ('public', 'internal', 'admin'):
