@@ -54,7 +54,7 @@ SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-en
 
 .PHONY: test unit lint sanity docs build molecule integration test-times
 test: deps
-	@rm -f $(PHASE_LOG)
+	@rm -f $(PHASE_LOG) .cache/junit-*.xml
 	@$(PHASE) images $(MAKE) -s images
 	@$(PHASE) unit $(MAKE) -s unit
 	@$(PHASE) lint $(MAKE) -s lint
@@ -67,9 +67,11 @@ test: deps
 
 test-times:
 	@echo; echo "== time per phase of make test =="; cat $(PHASE_LOG)
+	@echo "(molecule scenarios: $(MOLECULE_SCENARIOS); each passed create, prepare, converge, idempotence, verify)"
+	@python tests/tools/summary.py .cache/junit-unit.xml .cache/junit-integration.xml
 
 unit: deps
-	pytest -q tests/unit
+	pytest -q tests/unit --junitxml=.cache/junit-unit.xml
 
 lint: deps
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/roles:$(CURDIR)/roles ansible-lint --profile production --offline -q
@@ -104,7 +106,7 @@ molecule: deps images
 	  $(PHASE) molecule:$$s molecule test -s $$s || exit 1; done
 
 integration: deps images
-	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration
+	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration --junitxml=.cache/junit-integration.xml
 
 # ---- lab
 # The lab (tests/lab/README.md): control plane on 127.0.0.1 (tests/lab/lab.sh) + node containers

@@ -13,18 +13,32 @@ Algorithm (see docs: prior-art section 3, openstack-facts section 4):
 
 1. ``GET /resource_providers`` (placement 1.28): every provider with its root.
 2. ``GET /resource_providers/{rp}/allocations`` (1.28, gives ``consumer_generation``) for every
-   provider in scope (roots and their children), ``concurrency`` at a time.
-3. ``GET /os-hypervisors/detail`` (compute 2.53, paged): compute node uuid = root provider uuid,
-   with its service host and hypervisor_hostname.
-4. ``GET /servers/detail?all_tenants=1`` (2.69, paged by marker): id -> host, node, status,
-   task_state. A partial record (no ``flavor``/host, status UNKNOWN) means a cell is down: abort.
-5. ``GET /os-migrations`` (2.59, paged): migrations not in a final state are in progress.
-6. Per (root, consumer): a server on that root -> fine; a migration uuid or a server with an
-   in-progress migration or a task_state -> skipped; a server elsewhere -> ``moved``
-   (only this root's part is leftover); otherwise a suspect, confirmed with
-   ``GET /servers/{id}``: 200 -> not an orphan (BUILD from a build request: skipped), 404 ->
-   orphan. Any 5xx or connection failure from nova aborts the run before any delete.
-7. Removal (``state=absent``): ``GET /allocations/{c}`` then ``PUT /allocations/{c}`` at 1.28
+   provider in scope (roots and their children), ``concurrency`` at a time. The nova listing of
+   step 3 runs in one more thread at the same time.
+3. Nova listing, by ``server_listing``:
+
+   - ``hypervisors`` (default): ONE ``GET /os-hypervisors/detail?with_servers=true`` (compute
+     2.53, paged): compute node uuid = root provider uuid, its service host, hypervisor_hostname
+     and the uuids of the servers nova lists for it. Nova fills ``servers`` per HOST
+     (``InstanceList.get_by_host``), not per node, so the listing is positive evidence only on a
+     host with exactly one node. Hosts with several nodes (ironic) in scope get
+     ``GET /servers/detail?all_tenants=1&host=<host>`` (2.69, paged), which carries each
+     server's node. The listing is used ONLY as positive evidence ("this consumer is a server on
+     this root"); it never makes a consumer moved, skipped or an orphan.
+   - ``servers``: ``GET /os-hypervisors/detail`` plus ``GET /servers/detail?all_tenants=1``
+     (2.69, paged by marker): id -> host, node, status, task_state, used to classify. A partial
+     record (no ``flavor``/host, status UNKNOWN) means a cell is down: abort.
+4. ``GET /os-migrations`` (2.59, paged), AFTER the allocation reads have finished, so every
+   migration uuid holding an allocation that was read is already listed: migrations not in a
+   final state are in progress.
+5. Per (root, consumer): a migration uuid or the instance of an in-progress migration ->
+   skipped; listed on that root -> fine; otherwise (``hypervisors``: every consumer without
+   positive evidence; ``servers``: every consumer not in the listing) a suspect, read with
+   ``GET /servers/{id}``: 404 -> orphan; 200 -> classified from its own record (on this root:
+   fine; BUILD without host: skipped; task_state or a transitional status: skipped; no host:
+   skipped; on another node: ``moved``, only this root's part is leftover). A partial (cell
+   down) record, any 5xx or a connection failure from nova aborts the run before any delete.
+6. Removal (``state=absent``): ``GET /allocations/{c}`` then ``PUT /allocations/{c}`` at 1.28
    with ``consumer_generation`` (empty allocations for an orphan; the allocations minus the
    source providers for a moved server). On 409 re-read and re-classify once, never force.
 """
@@ -34,6 +48,10 @@ __metaclass__ = type
 
 import re
 import threading
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover  (python 2)
+    from urllib import quote
 from concurrent.futures import ThreadPoolExecutor
 
 PLACEMENT_MV = '1.28'          # consumer_generation in reads, generation-checked PUT
@@ -41,6 +59,7 @@ COMPUTE_SERVERS_MV = '2.69'    # cell-down partial records instead of silent omi
 COMPUTE_MIGRATIONS_MV = '2.59'  # migration uuid, paging
 COMPUTE_HYPERVISORS_MV = '2.53'  # hypervisor id = compute node uuid = provider uuid
 PAGE = 1000
+SERVER_LISTINGS = ('hypervisors', 'servers')
 
 FINAL_MIGRATION_STATES = frozenset(
     ('completed', 'error', 'failed', 'done', 'cancelled', 'confirmed', 'reverted'))
@@ -195,7 +214,10 @@ class Auditor(object):
         self.roots_in_scope = []
         self.allocs = {}           # rp uuid -> {consumer: {resources, consumer_generation}}
         self.hypervisors = {}      # compute node uuid -> {host, node}
-        self.servers = {}          # id -> summary
+        self.servers = {}          # id -> summary (from /servers/detail listings)
+        self.listed_on = {}        # consumer -> set of roots it is listed on (positive evidence)
+        self.listed_uuids = set()  # every server uuid nova listed
+        self.multi_node_hosts = []  # hosts with several nodes listed through /servers/detail?host
         self.migrations = []       # in-progress migration dicts
         self.log_evidence = parse_log_lines(params.get('nova_compute_log_lines'))
 
@@ -252,19 +274,70 @@ class Auditor(object):
         for rp, allocs in results:
             self.allocs[rp] = allocs
 
+    def listing(self):
+        mode = self.params.get('server_listing') or 'hypervisors'
+        if mode not in SERVER_LISTINGS:
+            raise ValueError('server_listing must be one of %s' % ', '.join(SERVER_LISTINGS))
+        return mode
+
     def read_nova(self):
-        for hv in _paged(self.api, '/os-hypervisors/detail', 'hypervisors', COMPUTE_HYPERVISORS_MV,
-                         'compute GET /os-hypervisors/detail'):
-            self.hypervisors[str(hv.get('id'))] = {
-                'host': (hv.get('service') or {}).get('host'),
-                'node': hv.get('hypervisor_hostname')}
-        for s in _paged(self.api, '/servers/detail?all_tenants=1', 'servers', COMPUTE_SERVERS_MV,
-                        'compute GET /servers/detail'):
-            if is_partial_server(s):
-                raise Abort('cell_down', 'nova returned a partial record for server %s (status %s): '
-                            'a cell database is not answering, so a missing server cannot be told '
-                            'from a down cell; nothing was deleted' % (s.get('id'), s.get('status')))
-            self.servers[s['id']] = _server_summary(s)
+        """The nova listing (no migrations: those are read after the allocations)."""
+        if self.listing() == 'servers':
+            self._read_hypervisors('/os-hypervisors/detail', 'compute GET /os-hypervisors/detail')
+            for s in _paged(self.api, '/servers/detail?all_tenants=1', 'servers', COMPUTE_SERVERS_MV,
+                            'compute GET /servers/detail'):
+                self._add_listed_server(s)
+            return
+        per_host = self._read_hypervisors('/os-hypervisors/detail?with_servers=true',
+                                          'compute GET /os-hypervisors/detail?with_servers=true')
+        in_scope = set(self.roots_in_scope)
+        for host, hvs in sorted(per_host.items(), key=lambda kv: str(kv[0])):
+            if host is None:
+                continue            # no service host: no evidence at all, every consumer is a suspect
+            if len(hvs) == 1:
+                # the only node of its host: nova's per-host list is this node's list
+                root = hvs[0]['id']
+                for srv in hvs[0].get('servers') or []:
+                    if srv.get('uuid'):
+                        self.listed_on.setdefault(srv['uuid'], set()).add(root)
+                continue
+            # several nodes on one host (ironic): the per-host list does not say which node, so
+            # ask the servers API for this host's servers with their node, if a node is in scope
+            if not any(hv['id'] in in_scope for hv in hvs):
+                continue
+            self.multi_node_hosts.append(host)
+            for s in _paged(self.api, '/servers/detail?all_tenants=1&host=%s' % quote(str(host)),
+                            'servers', COMPUTE_SERVERS_MV, 'compute GET /servers/detail?host'):
+                self._add_listed_server(s)
+                if s.get('OS-EXT-SRV-ATTR:host') != host:
+                    continue
+                for hv in hvs:
+                    if hv['id'] in self.providers and self._server_on_root(
+                            self.servers[s['id']], self._root_ident(hv['id'])):
+                        self.listed_on.setdefault(s['id'], set()).add(hv['id'])
+
+    def _read_hypervisors(self, path, kind):
+        per_host = {}
+        for hv in _paged(self.api, path, 'hypervisors', COMPUTE_HYPERVISORS_MV, kind):
+            hid = str(hv.get('id'))
+            host = (hv.get('service') or {}).get('host')
+            self.hypervisors[hid] = {'host': host, 'node': hv.get('hypervisor_hostname')}
+            per_host.setdefault(host, []).append(
+                {'id': hid, 'servers': hv.get('servers') or []})
+            for srv in hv.get('servers') or []:
+                if srv.get('uuid'):
+                    self.listed_uuids.add(srv['uuid'])
+        return per_host
+
+    def _add_listed_server(self, s):
+        if is_partial_server(s):
+            raise Abort('cell_down', 'nova returned a partial record for server %s (status %s): '
+                        'a cell database is not answering, so a missing server cannot be told '
+                        'from a down cell; nothing was deleted' % (s.get('id'), s.get('status')))
+        self.servers[s['id']] = _server_summary(s)
+        self.listed_uuids.add(s['id'])
+
+    def read_migrations(self):
         for m in _paged(self.api, '/os-migrations', 'migrations', COMPUTE_MIGRATIONS_MV,
                         'compute GET /os-migrations', marker_key='uuid'):
             if (m.get('status') or '').lower() not in FINAL_MIGRATION_STATES:
@@ -273,6 +346,30 @@ class Auditor(object):
                     'status': m.get('status'), 'type': m.get('migration_type'),
                     'source_compute': m.get('source_compute'), 'dest_compute': m.get('dest_compute'),
                     'source_node': m.get('source_node'), 'dest_node': m.get('dest_node')})
+
+    def read_all(self):
+        """Providers; then allocations and the nova listing side by side; then migrations.
+
+        The migrations are read last on purpose: a migration uuid that holds an allocation we
+        read had its migration record created before that allocation was written, so it is in
+        the list (read after the allocations) unless it finished meanwhile.
+        """
+        self.read_providers()
+        self.listing()
+        pool = ThreadPoolExecutor(max_workers=1)
+        try:
+            fut = pool.submit(self.read_nova)
+            try:
+                self.read_allocations()
+            finally:
+                # wait for the nova thread even if placement failed; its Abort wins only if
+                # placement succeeded
+                nova_exc = fut.exception()
+            if nova_exc is not None:
+                raise nova_exc
+        finally:
+            pool.shutdown(wait=True)
+        self.read_migrations()
 
     def get_server(self, consumer):
         """GET /servers/{id}: a summary, or None on 404; aborts on anything else."""
@@ -303,9 +400,7 @@ class Auditor(object):
         return bool(server.get('node')) and server['node'] == ident['name']
 
     def run(self):
-        self.read_providers()
-        self.read_allocations()
-        self.read_nova()
+        self.read_all()
         mig_uuids = {m['uuid']: m for m in self.migrations if m.get('uuid')}
         mig_instances = {}
         for m in self.migrations:
@@ -341,7 +436,12 @@ class Auditor(object):
                     entry.update(reason='migration', migration=mig_instances[consumer])
                     out['skipped'].append(entry)
                     continue
-                server = self.servers.get(consumer)
+                if root in self.listed_on.get(consumer, ()):
+                    out['ok'] += 1          # positive evidence: nova lists it on this root
+                    continue
+                server = None
+                if self.listing() == 'servers':
+                    server = self.servers.get(consumer)
                 if server is None:
                     if consumer not in confirmed:
                         confirmed[consumer] = self.get_server(consumer)
@@ -403,7 +503,9 @@ def audit(api, params):
              consumers=sum(len(a.allocs.get(u) or {}) for u, p in a.providers.items() if p['root'] == r))
         for r in a.roots_in_scope]
     found['unknown_resource_providers'] = a.unknown_filters
-    found['servers_listed'] = len(a.servers)
+    found['servers_listed'] = len(a.listed_uuids)
+    found['server_listing'] = a.listing()
+    found['multi_node_hosts'] = list(a.multi_node_hosts)
     found['migrations_in_progress'] = a.migrations
     seen = set(e['consumer'] for k in ('orphans', 'moved', 'skipped') for e in found[k])
     found['log_consumers_not_flagged'] = sorted(c for c in a.log_evidence if c not in seen)

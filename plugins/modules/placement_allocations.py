@@ -81,6 +81,25 @@ options:
       - Parallel per-provider allocation reads.
     type: int
     default: 4
+  server_listing:
+    description:
+      - How nova is asked which servers live on which compute node.
+      - C(hypervisors) (default) - one C(GET /os-hypervisors/detail?with_servers=true) (compute
+        2.53). It is used only as positive evidence - a consumer counts as fine without further
+        calls only when nova lists it under the hypervisor whose compute node uuid is the root
+        provider, on a host with a single node. Every other consumer is read with
+        C(GET /servers/{id}) and classified from its own record (404 - orphan; BUILD, in progress,
+        moved, cell-down partial record or 5xx as described above). Hosts with several nodes
+        (ironic) in scope are listed with C(GET /servers/detail?all_tenants=1&host=<host>)
+        (2.69), which gives each server's node. Much faster than C(servers) on large clouds,
+        because nova-api's server detail view is slow; costs one C(GET /servers/{id}) per consumer
+        that is not a server on its root (orphans, moved, building or migrating servers).
+      - C(servers) - the previous behaviour, kept as a fallback - C(GET /os-hypervisors/detail)
+        plus the whole C(GET /servers/detail?all_tenants=1) listing (2.69, 1000 per page), used to
+        classify; only consumers missing from the listing are read one by one.
+    type: str
+    choices: [hypervisors, servers]
+    default: hypervisors
   nova_compute_log_lines:
     description:
       - nova-compute log lines (strings, or dicts with C(line) and optional C(host), C(file),
@@ -106,10 +125,15 @@ requirements:
   - openstacksdk
 notes:
   - API calls per audit - 1 provider list, one allocation read per provider in scope,
-    ceil(H/1000) hypervisor pages, ceil(S/1000) server pages, ceil(M/1000) migration pages, and
-    one C(GET /servers/{id}) per suspect consumer. Removal adds 2 per consumer (GET + PUT), 3-5
-    when a 409 forces a re-read.
-  - Microversions - placement 1.28, compute 2.53 (hypervisors), 2.69 (servers), 2.59 (migrations).
+    ceil(H/1000) hypervisor pages, ceil(M/1000) migration pages, and one C(GET /servers/{id}) per
+    suspect consumer; with O(server_listing=servers) also ceil(S/1000) server pages, with
+    O(server_listing=hypervisors) ceil(S_h/1000) server pages per host with several nodes.
+    Removal adds 2 per consumer (GET + PUT), 3-5 when a 409 forces a re-read.
+  - The placement allocation reads and the nova listing run at the same time; the migration list
+    is read after the allocation reads, so an in-progress migration that holds an allocation
+    read by this run is always known.
+  - Microversions - placement 1.28, compute 2.53 (hypervisors, with_servers), 2.69 (servers),
+    2.59 (migrations).
   - Needs an admin (or equivalent) token for placement, C(all_tenants) server listing, hypervisors
     and migrations.
 '''
@@ -218,6 +242,17 @@ log_consumers_not_flagged:
   returned: always
   type: list
   elements: str
+server_listing:
+  description: The O(server_listing) used.
+  returned: always
+  type: str
+multi_node_hosts:
+  description:
+    - With O(server_listing=hypervisors), hosts with several nodes (ironic) whose servers were
+      listed with C(GET /servers/detail?all_tenants=1&host=<host>).
+  returned: always
+  type: list
+  elements: str
 summary:
   description: Counts - C(consumers), C(ok), C(orphans), C(moved), C(skipped), C(removed), C(servers_listed).
   returned: always
@@ -260,6 +295,7 @@ class PlacementAllocationsModule(OpenStackModule):
         include_custom_resource_classes=dict(type='bool', default=False),
         request_budget=dict(type='int', default=2000),
         concurrency=dict(type='int', default=4),
+        server_listing=dict(type='str', default='hypervisors', choices=['hypervisors', 'servers']),
         nova_compute_log_lines=dict(type='list', elements='raw', default=[]),
     )
     module_kwargs = dict(supports_check_mode=True)
@@ -284,7 +320,8 @@ class PlacementAllocationsModule(OpenStackModule):
         api = pl.Api(self._transport, budget=p['request_budget'])
         result = dict(changed=False, aborted=None, abort_message=None, orphans=[], moved=[],
                       skipped_consumers=[], removed=[], providers_checked=[], migrations_in_progress=[],
-                      unknown_resource_providers=[], log_consumers_not_flagged=[])
+                      unknown_resource_providers=[], log_consumers_not_flagged=[],
+                      server_listing=p['server_listing'], multi_node_hosts=[])
         found = None
         try:
             found = pl.audit(api, p)

@@ -1,7 +1,7 @@
 """Benchmark: stackdoctor.openstack.placement_allocations (audit) vs nova-manage placement audit.
 
     python tests/bench/placement_audit.py [--nodes 500] [--allocations 10000] [--orphans 50]
-                                          [--repeat 3] [--no-cache] [--keep-lab] [--profile] [--variant]
+                                          [--repeat 3] [--no-cache] [--keep-lab] [--profile] [--servers-listing]
 
 Runs in the tooling venv (ansible, openstacksdk). Not a test: it prints a table and exits 0 when
 every tool names exactly the expected orphans, 1 otherwise (the 5x goal is reported, not
@@ -170,9 +170,9 @@ def load_placement_utils():
     return mod
 
 
-def run_inprocess(pl, params, profile=False, variant=False):
+def run_inprocess(pl, params, profile=False, server_listing=None):
     """The module's algorithm in this process: same Api/transport as the module, no ansible.
-    variant=True: the prototype of tests/bench/variant.py (not the module's code)."""
+    server_listing: override the module's option (default: the module's default)."""
     t = time.time()
     conn = connect()
 
@@ -193,30 +193,32 @@ def run_inprocess(pl, params, profile=False, variant=False):
     phases = {}
     if prof:
         prof.enable()
-    if variant:
-        import variant as variant_mod
-        a = variant_mod.make_auditor(pl)(api, dict({'concurrency': 4}, **params))
-        steps = ('read_providers', 'read_both')
-    else:
-        a = pl.Auditor(api, dict({'concurrency': 4}, **params))
-        steps = ('read_providers', 'read_allocations', 'read_nova')
-    for ph in steps:
-        t1 = time.time()
-        getattr(a, ph)()
-        phases[ph] = round(time.time() - t1, 2)
-    # the rest of run() (classification and confirmation GETs), with reads already done
-    for ph in ('read_providers', 'read_allocations', 'read_nova'):
-        setattr(a, ph, lambda: None)
+    p = dict({'concurrency': 4}, **params)
+    if server_listing:
+        p['server_listing'] = server_listing
+    a = pl.Auditor(api, p)
+
+    def timed(name, fn):
+        def wrapper():
+            t1 = time.time()
+            try:
+                return fn()
+            finally:
+                phases[name] = round(time.time() - t1, 2)
+        return wrapper
+    # read_allocations and read_nova run side by side inside read_all
+    for ph in ('read_providers', 'read_allocations', 'read_nova', 'read_migrations', 'read_all'):
+        setattr(a, ph, timed(ph, getattr(a, ph)))
     t1 = time.time()
     found = a.run()
-    phases['classify+confirm'] = round(time.time() - t1, 2)
+    phases['classify+confirm'] = round(time.time() - t1 - phases['read_all'], 2)
     if prof:
         prof.disable()
     dt = time.time() - t
     found['api_calls'] = api.calls
     found['api_calls_by_kind'] = dict(api.by_kind)
     found['phases'] = phases
-    found['servers_listed'] = len(a.servers)
+    found['servers_listed'] = len(a.listed_uuids)
     if prof:
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats('cumulative').print_stats(25)
@@ -253,8 +255,9 @@ def main():
     ap.add_argument('--no-cache', action='store_true', help='populate even if a snapshot exists')
     ap.add_argument('--keep-lab', action='store_true', help='leave the bench lab up at the end')
     ap.add_argument('--profile', action='store_true', help='cProfile one in-process run')
-    ap.add_argument('--variant', action='store_true',
-                    help='also time the prototype of tests/bench/variant.py (not the module)')
+    ap.add_argument('--servers-listing', action='store_true',
+                    help="also time the module in-process with server_listing=servers (the old "
+                         "full /servers/detail path, slow)")
     ap.add_argument('--json', help='also write the results here')
     o = ap.parse_args()
 
@@ -321,9 +324,9 @@ def main():
         log('module algorithm in-process (module_utils/placement.py)')
         ip, ip_runs = best(o.repeat, run_inprocess, pl, params)
         va = None
-        if o.variant:
-            log('PROTOTYPE variant in-process (tests/bench/variant.py; not the module)')
-            va, va_runs = best(o.repeat, run_inprocess, pl, params, variant=True)
+        if o.servers_listing:
+            log('module algorithm in-process, server_listing=servers (the old full listing)')
+            va, va_runs = best(o.repeat, run_inprocess, pl, params, server_listing='servers')
         prof = None
         if o.profile:
             prof = run_inprocess(pl, params, profile=True)[2]
@@ -332,7 +335,7 @@ def main():
                   diff('module (ansible)', an[1], 'expected', expected),
                   diff('module (in-process)', ip[1], 'expected', expected),
                   diff('nova-manage', nm[1], 'module (ansible)', an[1])]
-                 + ([diff('prototype variant', va[1], 'expected', expected)] if va else []))
+                 + ([diff('module server_listing=servers', va[1], 'expected', expected)] if va else []))
         summ = an[2]['summary']
         if summ['consumers'] != manifest['allocations'] or summ['servers_listed'] < manifest['instances']:
             print('  MISMATCH counts: module saw %d consumers, %d servers; expected %d, %d'
@@ -345,7 +348,7 @@ def main():
                 ('module algorithm in-process', ip[0], '%d' % ip[2]['api_calls'], ip_runs, len(ip[1])),
                 ('ansible -m ping (baseline)', ping_best[0], '0', ping_runs, '-')]
         if va:
-            rows.insert(3, ('PROTOTYPE variant.py in-process', va[0], '%d' % va[2]['api_calls'],
+            rows.insert(3, ('in-process, server_listing=servers', va[0], '%d' % va[2]['api_calls'],
                             va_runs, len(va[1])))
         print()
         print('%d resource providers, %d consumers (%d servers listed), %d expected orphans; best of runs'
@@ -359,9 +362,9 @@ def main():
         print('module API calls by kind: %s' % json.dumps(an[2]['api_calls_by_kind'], sort_keys=True))
         print('in-process phases (s): %s' % json.dumps(ip[2]['phases']))
         if va:
-            print('prototype phases (s): %s; calls: %s' % (json.dumps(va[2]['phases']),
+            print('server_listing=servers phases (s): %s; calls: %s' % (json.dumps(va[2]['phases']),
                                                            json.dumps(va[2]['api_calls_by_kind'], sort_keys=True)))
-            results['prototype_variant'] = {'best': round(va[0], 2), 'runs': va_runs,
+            results['module_inprocess_servers_listing'] = {'best': round(va[0], 2), 'runs': va_runs,
                                             'api_calls': va[2]['api_calls'], 'phases': va[2]['phases'],
                                             'ratio': round(nm[0] / va[0], 2), 'orphans': len(va[1])}
         if prof:

@@ -54,10 +54,13 @@ def story(lab, tmp_path_factory):
     orphans = [i['consumer'] for i in state if i.get('kind') == 'orphan' and scenarios._holds(conn, i['consumer'])]
     guards = [i for i in state if i.get('kind') in ('live', 'build', 'migration')]
     _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'before'))
+    dry_out = _play('remediate.yml', '--check', '--diff', '-e', 'stackdoctor_report_dir=%s' % (out / 'dry-run'))
+    dry_held = {c: scenarios._holds(conn, c) for c in orphans}
     _play('remediate.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'remediate'))
     _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'after'))
     return {'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
-            'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards}
+            'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards,
+            'dry_run': _report(out / 'dry-run'), 'dry_out': dry_out, 'dry_held': dry_held}
 
 
 def _results(rep, rid, host=None):
@@ -86,6 +89,25 @@ def test_guards_exist_and_are_not_reported(story):
     reported = _orphan_consumers(story['before'])
     for g in story['guards']:
         assert not set(g['allocations']) & reported, g
+
+
+def test_check_diff_remediation_shows_changes_and_changes_nothing(story):
+    # the tgt fix shows its diff, the placement fix says what it would remove, nothing is applied
+    assert '+include /var/lib/cinder/volumes/*' in story['dry_out']
+    assert story['dry_held'] and all(story['dry_held'].values()), story['dry_held']
+    for host in VOLUME_HOSTS:
+        statuses = [r['status'] for r in _results(story['dry_run'], 'cinder.tgt_include_missing', host)]
+        assert statuses == ['critical'], (host, statuses)
+    summaries = ' '.join(a.get('summary', '') for a in story['dry_run'].get('actions', []))
+    assert 'would' in summaries, summaries
+    assert story['dry_run']['verdict'] == 'no go'
+
+
+def test_no_secret_reaches_a_report(story):
+    import json as _json
+    blob = _json.dumps([story[k] for k in ('before', 'dry_run', 'remediate', 'after')]) + story['dry_out']
+    for secret in ('sd-lab-admin-pw', 'sd-lab-nova-pw', 'sd-lab-placement-pw'):
+        assert secret not in blob
 
 
 def test_after_tgt_ok_orphan_gone_verdict_go(story):

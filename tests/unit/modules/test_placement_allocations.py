@@ -103,10 +103,23 @@ class FakeCloud(object):
         assert method == 'GET'
         if path.startswith('/os-hypervisors/detail'):
             assert mv == '2.53'
-            return 200, {'hypervisors': self.hypervisors}
+            if 'with_servers=true' not in path:
+                return 200, {'hypervisors': self.hypervisors}
+            out = []
+            for hv in self.hypervisors:   # nova fills servers per HOST (InstanceList.get_by_host)
+                hv = dict(hv)
+                host = (hv.get('service') or {}).get('host')
+                srv = [{'name': 'instance-x', 'uuid': sid} for sid, s in sorted(self.servers.items())
+                       if host is not None and s.get('OS-EXT-SRV-ATTR:host') == host]
+                if srv:
+                    hv['servers'] = srv
+                out.append(hv)
+            return 200, {'hypervisors': out}
         if path.startswith('/servers/detail'):
             assert mv == '2.69' and 'all_tenants=1' in path
-            return 200, {'servers': list(self.servers.values())}
+            m = re.search(r'[?&]host=([^&]+)', path)
+            return 200, {'servers': [s for s in self.servers.values()
+                                     if m is None or s.get('OS-EXT-SRV-ATTR:host') == m.group(1)]}
         if path.startswith('/os-migrations'):
             assert mv == '2.59'
             return 200, {'migrations': self.migrations}
@@ -120,7 +133,8 @@ class FakeCloud(object):
 
 def params(**kw):
     p = {'resource_providers': None, 'consumers': None, 'max_deletes': 10,
-         'include_custom_resource_classes': False, 'concurrency': 4, 'nova_compute_log_lines': []}
+         'include_custom_resource_classes': False, 'concurrency': 4, 'nova_compute_log_lines': [],
+         'server_listing': 'hypervisors'}
     p.update(kw)
     return p
 
@@ -154,8 +168,13 @@ def run_audit(cloud, **kw):
 
 
 # ----------------------------------------------------------------------------- audit
-def test_audit_classifies_every_consumer(cloud):
-    api, found = run_audit(cloud, nova_compute_log_lines=[SEED_LINE, 'unrelated'])
+LISTINGS = pytest.mark.parametrize('listing', ['hypervisors', 'servers'])
+
+
+@LISTINGS
+def test_audit_classifies_every_consumer(cloud, listing):
+    api, found = run_audit(cloud, nova_compute_log_lines=[SEED_LINE, 'unrelated'], server_listing=listing)
+    assert found['server_listing'] == listing
     orphans = {(e['consumer'], e['root_provider']['name']) for e in found['orphans']}
     assert orphans == {(ORPHAN, 'compute-1'), (CUSTOM, 'bm-node-1')}
     o = [e for e in found['orphans'] if e['consumer'] == ORPHAN][0]
@@ -174,12 +193,26 @@ def test_audit_classifies_every_consumer(cloud):
 
 
 def test_api_call_count_matches_the_formula(cloud):
-    api, found = run_audit(cloud)
+    api, found = run_audit(cloud, server_listing='servers')
     # 1 provider list + R=4 provider reads + 1 hypervisor page + 1 server page + 1 migration page
     # + U suspects (ORPHAN, BUILD, CUSTOM) GET /servers/{id}
     assert api.calls == 1 + 4 + 3 + 3
     assert api.by_kind['compute GET /servers/{id}'] == 3
     assert api.by_kind['placement GET /resource_providers/{uuid}/allocations'] == 4
+    assert 'compute GET /os-hypervisors/detail?with_servers=true' not in api.by_kind
+
+
+def test_api_call_count_hypervisor_listing(cloud):
+    api, found = run_audit(cloud)
+    # 1 provider list + R=4 provider reads + 1 hypervisor page (with_servers) + 1 migration page
+    # + every consumer without positive evidence: ORPHAN, BUILD, MOVED (on compute-1), CUSTOM
+    assert api.calls == 1 + 4 + 1 + 1 + 4
+    assert api.by_kind['compute GET /os-hypervisors/detail?with_servers=true'] == 1
+    assert api.by_kind['compute GET /servers/{id}'] == 4
+    assert not any(k.startswith('compute GET /servers/detail') for k in api.by_kind)
+    assert found['servers_listed'] == 3 and found['multi_node_hosts'] == []
+    # the moved verdict comes from the server's own record, never from the listing
+    assert found['moved'][0].get('confirmed_by') == 'GET /servers/{id}'
 
 
 def test_resource_provider_and_consumer_filters(cloud):
@@ -212,21 +245,34 @@ def test_server_without_host_and_task_state(cloud):
     assert {e['reason'] for e in found['skipped'] if e['consumer'] == MOVED} == {'in_progress'}
 
 
-@pytest.mark.parametrize('where,status,reason', [
-    (('compute', 'GET', r'^/servers/detail'), 500, 'nova_unavailable'),
-    (('compute', 'GET', r'^/servers/44c3'), 503, 'nova_unavailable'),
-    (('compute', 'GET', r'^/servers/44c3'), 0, 'nova_unavailable'),
-    (('compute', 'GET', r'^/os-migrations'), 500, 'nova_unavailable'),
-    (('compute', 'GET', r'^/os-hypervisors'), 0, 'nova_unavailable'),
-    (('placement', 'GET', r'/allocations$'), 500, 'placement_unavailable'),
-    (('placement', 'GET', r'^/resource_providers$'), 0, 'placement_unavailable'),
+@pytest.mark.parametrize('where,status,reason,listing', [
+    (('compute', 'GET', r'^/servers/detail'), 500, 'nova_unavailable', 'servers'),
+    (('compute', 'GET', r'^/servers/44c3'), 503, 'nova_unavailable', 'servers'),
+    (('compute', 'GET', r'^/servers/44c3'), 503, 'nova_unavailable', 'hypervisors'),
+    (('compute', 'GET', r'^/servers/44c3'), 0, 'nova_unavailable', 'hypervisors'),
+    (('compute', 'GET', r'^/servers/4444'), 500, 'nova_unavailable', 'hypervisors'),  # MOVED's GET
+    (('compute', 'GET', r'^/os-migrations'), 500, 'nova_unavailable', 'hypervisors'),
+    (('compute', 'GET', r'^/os-hypervisors'), 0, 'nova_unavailable', 'servers'),
+    (('compute', 'GET', r'^/os-hypervisors'), 500, 'nova_unavailable', 'hypervisors'),
+    (('compute', 'GET', r'^/os-hypervisors'), 0, 'nova_unavailable', 'hypervisors'),
+    (('placement', 'GET', r'/allocations$'), 500, 'placement_unavailable', 'hypervisors'),
+    (('placement', 'GET', r'/allocations$'), 500, 'placement_unavailable', 'servers'),
+    (('placement', 'GET', r'^/resource_providers$'), 0, 'placement_unavailable', 'hypervisors'),
 ])
-def test_api_failure_aborts(cloud, where, status, reason):
+def test_api_failure_aborts(cloud, where, status, reason, listing):
     cloud.fail[where] = status
     with pytest.raises(pl.Abort) as e:
-        run_audit(cloud)
+        run_audit(cloud, server_listing=listing)
     assert e.value.reason == reason
     assert 'nothing was deleted' in e.value.message
+
+
+def test_nova_and_placement_fail_together_still_aborts(cloud):
+    cloud.fail[('compute', 'GET', r'^/os-hypervisors')] = 500
+    cloud.fail[('placement', 'GET', r'/allocations$')] = 500
+    with pytest.raises(pl.Abort) as e:
+        run_audit(cloud)
+    assert e.value.reason in ('nova_unavailable', 'placement_unavailable')
 
 
 def test_cell_down_partial_record_aborts(cloud):
@@ -234,13 +280,91 @@ def test_cell_down_partial_record_aborts(cloud):
         'id': 'cafe0000-0000-4000-8000-000000000000', 'status': 'UNKNOWN', 'tenant_id': 'p1',
         'links': [], 'created': '2026-01-01T00:00:00Z'}
     with pytest.raises(pl.Abort) as e:
-        run_audit(cloud)
+        run_audit(cloud, server_listing='servers')
     assert e.value.reason == 'cell_down'
     del cloud.servers['cafe0000-0000-4000-8000-000000000000']
-    cloud.hidden[ORPHAN] = {'id': ORPHAN, 'status': 'UNKNOWN', 'tenant_id': 'p1'}
+    for listing in ('servers', 'hypervisors'):
+        cloud.hidden[ORPHAN] = {'id': ORPHAN, 'status': 'UNKNOWN', 'tenant_id': 'p1'}
+        with pytest.raises(pl.Abort) as e:
+            run_audit(cloud, server_listing=listing)
+        assert e.value.reason == 'cell_down'
+
+
+def test_down_cell_live_servers_are_never_orphans(cloud):
+    # a whole cell down: its compute node is missing from /os-hypervisors (or listed without
+    # servers), and its servers answer GET /servers/{id} with a partial record -> abort
+    cloud.hypervisors = [hv for hv in cloud.hypervisors if hv['id'] != CN1]
+    cloud.hidden[LIVE] = {'id': LIVE, 'status': 'UNKNOWN', 'tenant_id': 'p1'}
+    del cloud.servers[LIVE]
     with pytest.raises(pl.Abort) as e:
         run_audit(cloud)
     assert e.value.reason == 'cell_down'
+
+
+def test_listing_is_only_positive_evidence(cloud):
+    # listed under compute-2 by the hypervisor listing, but its own record says compute-1:
+    # the record decides (fine on compute-1), the listing never makes it moved
+    api, found = run_audit(cloud, consumers=[LIVE])
+    assert found['ok'] == 1 and 'compute GET /servers/{id}' not in api.by_kind
+    cloud.alloc(LIVE, {CN2: RES})
+    cloud.hidden[LIVE] = server(LIVE, 'compute-1')
+    del cloud.servers[LIVE]
+    api, found = run_audit(cloud, consumers=[LIVE])
+    assert [e['consumer'] for e in found['moved']] == [LIVE]      # from GET /servers/{id}
+    assert api.by_kind['compute GET /servers/{id}'] == 1
+    # a hypervisor that is no provider of ours, and a node without service host: no evidence
+    cloud.alloc(LIVE, {CN1: RES})
+    cloud.hidden[LIVE] = server(LIVE, 'compute-1')
+    cloud.hypervisors[0] = dict(cloud.hypervisors[0], service={'host': None})
+    api, found = run_audit(cloud, consumers=[LIVE])
+    assert found['ok'] == 1 and api.by_kind['compute GET /servers/{id}'] == 1
+
+
+def test_multi_node_host_is_listed_per_host(cloud):
+    # two ironic nodes behind one nova-compute host: with_servers lists every server of the HOST
+    # under each node, so it is no evidence; the host's servers are listed with their node
+    n1, n2 = 'aaaa0000-0000-4000-8000-00000000000a', 'bbbb0000-0000-4000-8000-00000000000b'
+    i1, i2 = 'aaaa1111-0000-4000-8000-00000000000a', 'bbbb1111-0000-4000-8000-00000000000b'
+    cloud.rps[n1] = ('ironic-node-1', n1, None)
+    cloud.rps[n2] = ('ironic-node-2', n2, None)
+    cloud.hypervisors += [{'id': n1, 'hypervisor_hostname': 'ironic-node-1', 'service': {'host': 'ironic-c'}},
+                          {'id': n2, 'hypervisor_hostname': 'ironic-node-2', 'service': {'host': 'ironic-c'}}]
+    bm = {'CUSTOM_BAREMETAL_SMALL': 1}
+    for sid, node in ((i1, 'ironic-node-1'), (i2, 'ironic-node-2')):
+        s = server(sid, 'ironic-c')
+        s['OS-EXT-SRV-ATTR:hypervisor_hostname'] = node
+        cloud.servers[sid] = s
+    cloud.alloc(i1, {n1: bm})
+    cloud.alloc(i2, {n1: bm, n2: bm})   # i2 lives on node 2; its node-1 part is leftover
+    api, found = run_audit(cloud, resource_providers=['ironic-node-1', 'ironic-node-2'])
+    assert found['multi_node_hosts'] == ['ironic-c']
+    assert api.by_kind['compute GET /servers/detail?host'] == 1
+    assert any('/servers/detail?all_tenants=1&host=ironic-c' in e[2] for e in cloud.log)
+    assert found['ok'] == 2                                   # i1 on node 1, i2 on node 2
+    assert [(e['consumer'], e['root_provider']['name']) for e in found['moved']] == [(i2, 'ironic-node-1')]
+    assert api.by_kind['compute GET /servers/{id}'] == 1      # the moved verdict is from i2's record
+    # a partial record in the per-host listing aborts
+    cloud.servers[i1] = {'id': i1, 'status': 'UNKNOWN', 'tenant_id': 'p1', 'OS-EXT-SRV-ATTR:host': 'ironic-c'}
+    with pytest.raises(pl.Abort) as e:
+        run_audit(cloud, resource_providers=['ironic-node-1'])
+    assert e.value.reason == 'cell_down'
+    # out of scope: the host is not listed
+    del cloud.servers[i1]
+    api, found = run_audit(cloud, resource_providers=['compute-2'])
+    assert found['multi_node_hosts'] == [] and 'compute GET /servers/detail?host' not in api.by_kind
+
+
+def test_migrations_are_read_after_the_allocations(cloud):
+    api, found = run_audit(cloud)
+    paths = [e[2] for e in cloud.log]
+    mig = [i for i, p in enumerate(paths) if p.startswith('/os-migrations')][0]
+    allocs = [i for i, p in enumerate(paths) if p.endswith('/allocations')]
+    assert allocs and max(allocs) < mig
+
+
+def test_unknown_server_listing_is_refused(cloud):
+    with pytest.raises(ValueError):
+        run_audit(cloud, server_listing='db')
 
 
 def test_request_budget(cloud):
@@ -261,22 +385,45 @@ def test_pagination_follows_markers(cloud):
             return 200, {'servers': [server(LIVE, 'compute-1')]}
         return orig(method, path, mv)
     cloud.compute = compute
-    api, found = run_audit(cloud)
+    api, found = run_audit(cloud, server_listing='servers')
     assert len(pages) == 2 and 'marker=s%04d' % (pl.PAGE - 1) in pages[1]
     assert found['servers_listed'] == pl.PAGE + 1
+
+
+def test_hypervisor_pagination_follows_markers(cloud):
+    pages = []
+    orig = cloud.compute
+
+    def compute(method, path, mv):
+        if path.startswith('/os-hypervisors/detail'):
+            assert 'with_servers=true' in path
+            pages.append(path)
+            if 'marker=' not in path:
+                return 200, {'hypervisors': [
+                    {'id': 'hv%04d' % i, 'hypervisor_hostname': 'n%d' % i, 'service': {'host': 'h%d' % i}}
+                    for i in range(pl.PAGE - 1)] + [dict(orig(method, path, mv)[1]['hypervisors'][1])]}
+            return 200, {'hypervisors': [orig(method, path, mv)[1]['hypervisors'][0]]}
+        return orig(method, path, mv)
+    cloud.compute = compute
+    api, found = run_audit(cloud)
+    assert len(pages) == 2 and 'marker=%s' % CN2 in pages[1]
+    assert found['ok'] == 2 and [e['consumer'] for e in found['moved']] == [MOVED]
 
 
 def test_concurrency_one_reads_the_same(cloud):
     a = run_audit(cloud, concurrency=1)[1]
     b = run_audit(cloud, concurrency=8)[1]
-    assert pl.public(a)['orphans'] == pl.public(b)['orphans']
+    c = run_audit(cloud, concurrency=8, server_listing='servers')[1]
+    assert pl.public(a)['orphans'] == pl.public(b)['orphans'] == pl.public(c)['orphans']
+    assert [e['consumer'] for e in a['moved']] == [e['consumer'] for e in c['moved']] == [MOVED]
 
 
 # ----------------------------------------------------------------------------- removal
-def test_remove_orphan_and_moved_part_only(cloud):
-    api, found = run_audit(cloud)
+@LISTINGS
+def test_remove_orphan_and_moved_part_only(cloud, listing):
+    api, found = run_audit(cloud, server_listing=listing)
     before = api.calls
-    removed, skipped = pl.remove(api, found, params(), check_mode=False)
+    removed, skipped = pl.remove(api, found, params(server_listing=listing), check_mode=False)
     assert [(r['consumer'], r['reason']) for r in removed] == [(ORPHAN, 'orphan'), (MOVED, 'moved')]
     assert removed[0]['resource_providers'] == {CN1: {'name': 'compute-1', 'resources': RES}}
     assert set(removed[1]['resource_providers']) == {CN1, CN1_CHILD}
@@ -292,8 +439,9 @@ def test_remove_orphan_and_moved_part_only(cloud):
     assert all(entry[1] != 'DELETE' for entry in cloud.log)
 
 
-def test_check_mode_changes_nothing(cloud):
-    api, found = run_audit(cloud)
+@LISTINGS
+def test_check_mode_changes_nothing(cloud, listing):
+    api, found = run_audit(cloud, server_listing=listing)
     removed, skipped = pl.remove(api, found, params(), check_mode=True)
     assert [r['consumer'] for r in removed] == [ORPHAN, MOVED]
     assert ORPHAN in cloud.allocs and CN1 in cloud.allocs[MOVED]['allocations']
@@ -306,11 +454,12 @@ def test_custom_classes_opt_in(cloud):
     assert CUSTOM in [r['consumer'] for r in removed] and CUSTOM not in cloud.allocs
 
 
-def test_max_deletes(cloud):
+@LISTINGS
+def test_max_deletes(cloud, listing):
     extra = sorted('9%07d-0000-4000-8000-000000000000' % i for i in range(5))
     for c in extra:
         cloud.alloc(c, {CN2: RES})
-    api, found = run_audit(cloud)
+    api, found = run_audit(cloud, server_listing=listing)
     removed, skipped = pl.remove(api, found, params(max_deletes=3), False)
     assert [r['consumer'] for r in removed] == sorted([ORPHAN] + extra)[:3]
     capped = [s['consumer'] for s in skipped if s['reason'] == 'cap_reached']
@@ -424,8 +573,9 @@ def _recorded(name):
     return json.loads(path.read_text())
 
 
-def test_recorded_lab_audit():
-    rec = _recorded('lab_audit.json')
+@pytest.mark.parametrize('name', ['lab_audit.json', 'lab_audit_servers.json'])
+def test_recorded_lab_audit(name):
+    rec = _recorded(name)
     s = rec['scenario']
     found = pl.audit(pl.Api(Replay(rec['exchanges'])), rec['params'])
     assert [e['consumer'] for e in found['orphans']] == sorted([s['orphan']['consumer'], s['custom']['consumer']])
@@ -443,10 +593,25 @@ def test_recorded_lab_audit():
     gets = dict((ex['path'], ex) for ex in rec['exchanges'] if ex['path'].startswith('/servers/') and
                 not ex['path'].startswith('/servers/detail'))
     assert gets['/servers/%s' % s['orphan']['consumer']]['status'] == 404
-    # nova lists build requests in /servers/detail too: the BUILD server is known from the list
-    listed = [ex for ex in rec['exchanges'] if ex['path'].startswith('/servers/detail')][0]['response']
-    build = [srv for srv in listed['servers'] if srv['id'] == s['build']['consumer']][0]
-    assert build['status'] == 'BUILD' and build['OS-EXT-SRV-ATTR:host'] is None
+    if rec['params']['server_listing'] == 'servers':
+        # nova lists build requests in /servers/detail too: the BUILD server is known from the list
+        listed = [ex for ex in rec['exchanges'] if ex['path'].startswith('/servers/detail')][0]['response']
+        build = [srv for srv in listed['servers'] if srv['id'] == s['build']['consumer']][0]
+        assert build['status'] == 'BUILD' and build['OS-EXT-SRV-ATTR:host'] is None
+        return
+    # real with_servers answer: servers per hypervisor as {name, uuid}, no key on an empty node;
+    # the live server is listed on compute-1 (fine without a GET), the BUILD one is not listed
+    # and is classified from its own record; the moved one is confirmed by its record
+    hv = [ex for ex in rec['exchanges'] if ex['path'].startswith('/os-hypervisors/detail?with_servers=true')]
+    assert len(hv) == 1 and hv[0]['microversion'] == '2.53'
+    listed = dict((h['hypervisor_hostname'], [x['uuid'] for x in h.get('servers') or []])
+                  for h in hv[0]['response']['hypervisors'])
+    assert s['live']['consumer'] in listed['compute-1']
+    assert s['build']['consumer'] not in sum(listed.values(), [])
+    assert '/servers/%s' % s['live']['consumer'] not in gets
+    assert gets['/servers/%s' % s['build']['consumer']]['response']['server']['status'] == 'BUILD'
+    assert gets['/servers/%s' % s['moved']['consumer']]['status'] == 200
+    assert not any(ex['path'].startswith('/servers/detail') for ex in rec['exchanges'])
 
 
 def test_recorded_lab_removal():
