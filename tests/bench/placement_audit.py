@@ -362,11 +362,11 @@ def main():
         print('module API calls by kind: %s' % json.dumps(an[2]['api_calls_by_kind'], sort_keys=True))
         print('in-process phases (s): %s' % json.dumps(ip[2]['phases']))
         if va:
-            print('server_listing=servers phases (s): %s; calls: %s' % (json.dumps(va[2]['phases']),
-                                                           json.dumps(va[2]['api_calls_by_kind'], sort_keys=True)))
-            results['module_inprocess_servers_listing'] = {'best': round(va[0], 2), 'runs': va_runs,
-                                            'api_calls': va[2]['api_calls'], 'phases': va[2]['phases'],
-                                            'ratio': round(nm[0] / va[0], 2), 'orphans': len(va[1])}
+            print('server_listing=servers phases (s): %s; calls: %s' % (
+                json.dumps(va[2]['phases']), json.dumps(va[2]['api_calls_by_kind'], sort_keys=True)))
+            results['module_inprocess_servers_listing'] = {
+                'best': round(va[0], 2), 'runs': va_runs, 'api_calls': va[2]['api_calls'],
+                'phases': va[2]['phases'], 'ratio': round(nm[0] / va[0], 2), 'orphans': len(va[1])}
         if prof:
             print('\ncProfile of one in-process run (cumulative, top 25):')
             print(prof['profile'])
