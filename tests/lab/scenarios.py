@@ -38,20 +38,13 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import labctl  # noqa: E402  (same folder: one reader of the lab's etc/lab.env)
 LAB = os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
 
 
 def _lab_env():
-    out = {}
-    try:
-        with open(os.path.join(LAB, 'etc', 'lab.env')) as f:
-            for line in f:
-                k, sep, v = line.strip().partition('=')
-                if sep:
-                    out[k] = v
-    except OSError:
-        pass
-    return out
+    return labctl.lab_env(LAB)
 
 
 # clouds.yaml of this lab: STACKDOCTOR_LAB_CLOUDS, else what lab.sh recorded in etc/lab.env,
