@@ -16,7 +16,10 @@ set -euo pipefail
 IMAGE=localhost/stackdoctor-node
 SUITE=bookworm
 # Packages installed on top of debootstrap's minbase (+python3). Order does not matter.
-PACKAGES="systemd systemd-sysv dbus python3 tgt iptables iproute2 procps kmod podman"
+PACKAGES="systemd systemd-sysv dbus python3 python3-apt tgt iptables iproute2 procps kmod podman"
+# Kept as .deb files in a local repository inside the image (see below).
+LOCAL_REPO=/opt/stackdoctor-repo
+LOCAL_REPO_PACKAGES="tgt"
 # Units that fail or slow down boot in a container (no udev, no ttys, read-only /proc/sys...).
 MASK_UNITS="systemd-networkd-wait-online.service systemd-udevd.service systemd-udevd-control.socket
  systemd-udevd-kernel.socket systemd-udev-trigger.service systemd-udev-settle.service
@@ -98,8 +101,23 @@ if [ ! -f "$ROOTFS_TAR" ]; then
     cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
     mount -t proc proc "$ROOT/proc"; mounted="$ROOT/proc $mounted"
     chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C sh -c \
-        "apt-get update -q && apt-get install -y -q --no-install-recommends $PACKAGES && apt-get clean" \
+        "apt-get update -q && apt-get install -y -q --no-install-recommends $PACKAGES" \
         >"$WORK/apt.log" 2>&1 || { tail -n 30 "$WORK/apt.log" >&2; exit 1; }
+
+    # A local package repository standing in for the node's mirror (nodes have no network):
+    # the packages a fix role may (re)install. Unused until a source list names it
+    # (tests/roles/stackdoctor_testnode does when it purges tgt).
+    log "local repository $LOCAL_REPO: $LOCAL_REPO_PACKAGES"
+    mkdir -p "$ROOT$LOCAL_REPO"
+    for p in $LOCAL_REPO_PACKAGES; do cp "$ROOT"/var/cache/apt/archives/"${p}"_*.deb "$ROOT$LOCAL_REPO/"; done
+    ( cd "$ROOT$LOCAL_REPO" && for deb in *.deb; do
+          dpkg-deb -f "$deb"
+          echo "Filename: ./$deb"
+          echo "Size: $(stat -c %s "$deb")"
+          echo "SHA256: $(sha256sum "$deb" | cut -d' ' -f1)"
+          echo
+      done > Packages )
+    chroot "$ROOT" apt-get clean
 
     log "configuring systemd for a container"
     # shellcheck disable=SC2086

@@ -9,7 +9,7 @@ def name(host):
 
 def test_include_added_the_install_guide_way(host):
     n = name(host)
-    if n == 'vol-broken':
+    if n in ('vol-broken', 'vol-juju'):
         f = host.file('/etc/tgt/conf.d/cinder.conf')
         assert f.exists and f.contains(r'^include /var/lib/cinder/volumes/\*$')
         assert host.file('/etc/tgt/targets.conf').contains(r'^include /etc/tgt/conf.d/\*\.conf')
@@ -24,7 +24,7 @@ def test_include_added_the_install_guide_way(host):
 
 def test_live_tgt_daemon_exports_cinder_target(host):
     n = name(host)
-    if n == 'vol-broken':
+    if n in ('vol-broken', 'vol-juju'):
         out = host.check_output(SHOW)
     elif n == 'vol-kolla':
         out = host.check_output('podman exec tgtd ' + SHOW)
@@ -35,7 +35,7 @@ def test_live_tgt_daemon_exports_cinder_target(host):
 
 
 def test_cinder_volume_was_restarted_through_the_layout(host):
-    if name(host) != 'vol-broken':
+    if name(host) not in ('vol-broken', 'vol-juju'):
         return
     before = host.file('/root/cinder-volume.pid.before').content_string.strip()
     now = host.check_output('systemctl show -p MainPID --value cinder-volume.service').strip()
@@ -50,3 +50,11 @@ def test_untouched_nodes_kept_their_config(host):
     if n == 'vol-malformed':
         assert host.file('/etc/cinder/cinder.conf').contains('this line is not an option')
         assert not host.file('/etc/tgt/conf.d/cinder.conf').exists
+
+
+def test_tgt_installed_where_the_charm_left_it_out(host):
+    if name(host) != 'vol-juju':
+        return
+    assert host.package('tgt').is_installed
+    assert host.service('tgt').is_running
+    assert host.exists('tgtadm') and host.exists('tgt-admin')
