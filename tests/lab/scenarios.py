@@ -343,13 +343,16 @@ def _nova(op, kw):
         from nova import exception
         from nova.db.main import api as main_db
         gone = []
-        # safety net: anything a scenario made (display_name sd-scn-*) in cell1 or as a build request
-        with context.target_cell(ctxt, cell) as cctxt:
-            extra = [i.uuid for i in objects.InstanceList.get_by_filters(
-                cctxt, {'display_name': '^sd-scn-', 'deleted': False})]
-        for br in objects.BuildRequestList.get_all(ctxt):
-            if (br.instance.display_name or '').startswith('sd-scn-'):
-                extra.append(br.instance_uuid)
+        extra = []
+        # safety net (off with sweep=False, for callers that must touch only their own rows):
+        # anything a scenario made (display_name sd-scn-*) in cell1 or as a build request
+        if kw.get('sweep', True):
+            with context.target_cell(ctxt, cell) as cctxt:
+                extra = [i.uuid for i in objects.InstanceList.get_by_filters(
+                    cctxt, {'display_name': '^sd-scn-', 'deleted': False})]
+            for br in objects.BuildRequestList.get_all(ctxt):
+                if (br.instance.display_name or '').startswith('sd-scn-'):
+                    extra.append(br.instance_uuid)
         for u in dict.fromkeys(kw['instances'] + extra):
             for cls in (objects.BuildRequest, objects.RequestSpec):
                 try:
@@ -370,7 +373,7 @@ def _nova(op, kw):
                     engine = main_db.get_engine(context=cctxt)
                     with engine.begin() as conn:
                         from sqlalchemy import text
-                        for m in kw['migrations']:
+                        for m in kw.get('migrations', []):
                             conn.execute(text('DELETE FROM migrations WHERE uuid = :u'), {'u': m})
                         for t in ('instance_info_caches', 'instance_extra', 'instance_system_metadata',
                                   'instance_metadata', 'instance_actions', 'migrations'):
