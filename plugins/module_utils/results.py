@@ -39,6 +39,7 @@ try:
     from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask as _mask
 except ImportError:  # older masking helper: same behaviour under another name
     from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_data as _mask
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_string
 
 SCHEMA_VERSION = 1
 
@@ -51,12 +52,14 @@ STATUS_ORDER = ('critical', 'error', 'warning', 'skipped', 'ok')
 ID_RE = re.compile(r'^[a-z0-9_]+\.[a-z0-9_.]+$')
 NAME_RE = re.compile(r'^[a-z0-9_]+(\.[a-z0-9_]+)*$')
 
-RESULT_FIELDS = ('id', 'check', 'host', 'status', 'summary', 'evidence', 'fix', 'reference', 'time')
 # Fields a caller may set; the action fills the rest.
 RESULT_INPUT_FIELDS = ('id', 'check', 'host', 'status', 'summary', 'evidence', 'fix', 'reference')
 # Fields the report adds; accepted when a stored result is validated again.
 RESULT_REPORT_FIELDS = ('time', 'waived', 'waiver')
 ACTION_FIELDS = ('fix', 'summary', 'changed', 'details')
+
+# A summary is one line of at most this many characters; the full text goes to evidence.
+SUMMARY_MAX = 200
 
 # Results the collection itself produces (not a check role).
 INTERNAL_CHECK = 'stackdoctor'
@@ -102,6 +105,48 @@ def to_plain(obj, _depth=0):
 def mask(obj):
     """Mask secrets in nested data (delegates to module_utils.masking)."""
     return _mask(obj)
+
+
+def one_line(text, limit=SUMMARY_MAX):
+    """The first non-empty line of ``text``, whitespace collapsed, at most ``limit`` characters.
+
+    A shortened line ends in ``...`` (cut at a word boundary when one is near). Use it for
+    summaries built from an error message (``placement allocation audit failed: <msg>``):
+    the result's summary stays one readable line; ``validate_result`` keeps the full text in
+    ``evidence.detail`` when anything was cut.
+    """
+    if text is None:
+        return ''
+    line = ''
+    for raw_line in str(text).splitlines():
+        line = ' '.join(raw_line.split())
+        if line:
+            break
+    limit = max(int(limit), 4)
+    if len(line) <= limit:
+        return line
+    cut = line[:limit - 3]
+    space = cut.rfind(' ')
+    if space >= limit * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(' ,;:-') + '...'
+
+
+def _summary_and_detail(summary):
+    """(one masked line, the full masked text or None when nothing was cut)."""
+    full = mask_string(summary.strip())
+    line = one_line(full)
+    return line, (None if line == ' '.join(full.split()) else full)
+
+
+def _keep_detail(evidence, detail):
+    """Put the full summary text into evidence (a dict), under ``detail`` when that is free."""
+    if detail is None:
+        return evidence
+    evidence = dict(evidence)
+    key = 'detail' if evidence.get('detail') in (None, '', detail) else 'summary_detail'
+    evidence[key] = detail
+    return evidence
 
 
 def _where(host, index, raw):
@@ -171,13 +216,15 @@ def validate_result(raw, host=None, index=None, default_check=None, stored=False
     rhost = raw.get('host') if raw.get('host') not in (None, '') else host
     if not isinstance(rhost, str) or not rhost:
         raise ResultError('%s: field \'host\' must be a non-empty string, got %r' % (where, rhost))
+    summary, detail = _summary_and_detail(summary)
+    evidence = _keep_detail(evidence, detail)
 
     result = {
         'id': rid,
         'check': check,
         'host': rhost,
         'status': status,
-        'summary': ' '.join(summary.split()),
+        'summary': summary,
         'evidence': mask(evidence),
         'fix': _opt_str(raw, 'fix', where, NAME_RE),
         'reference': _opt_str(raw, 'reference', where),
@@ -221,10 +268,13 @@ def validate_action(raw, host=None, index=None, stamp=None):
     details = raw.get('details')
     if details is None:
         details = {}
+    summary, detail = _summary_and_detail(summary)
+    if isinstance(details, dict):
+        details = _keep_detail(details, detail)
     return {
         'fix': fix.strip(),
         'host': raw.get('host') or host,
-        'summary': ' '.join(summary.split()),
+        'summary': summary,
         'changed': changed,
         'details': mask(details),
         'time': stamp or raw.get('time') or utc_now(),

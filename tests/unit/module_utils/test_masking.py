@@ -14,8 +14,22 @@ SECRETS = ['s3cr3t', 'RabbitPw', 'DbPw', 'Pw9zZ3tY', 'hunter2', 'tok-123', 'OsPw
 @pytest.mark.parametrize('text, expected', [
     ('OS_PASSWORD=OsPw', 'OS_PASSWORD=' + MASK),
     ('export OS_PASSWORD="OsPw"', 'export OS_PASSWORD="%s"' % MASK),
-    ('transport_url = rabbit://openstack:RabbitPw@192.0.2.1:5672/', 'transport_url = ' + MASK),
-    ('connection = mysql+pymysql://cinder:DbPw@db/cinder', 'connection = ' + MASK),
+    ('transport_url = rabbit://openstack:RabbitPw@192.0.2.1:5672/',
+     'transport_url = rabbit://openstack:%s@192.0.2.1:5672/' % MASK),
+    ('connection = mysql+pymysql://cinder:DbPw@db/cinder',
+     'connection = mysql+pymysql://cinder:%s@db/cinder' % MASK),
+    # several rabbit hosts, each with its credentials
+    ('transport_url = rabbit://a:RabbitPw@h1:5672,b:s3cr3t@h2:5672/',
+     'transport_url = rabbit://a:%s@h1:5672,b:%s@h2:5672/' % (MASK, MASK)),
+    # a password holding '@' or '/': masked up to the last '@' of the authority
+    ('connection = mysql://cinder:Db@Pw/x@db/cinder', 'connection = mysql://cinder:%s@db/cinder' % MASK),
+    # a password holding ',': cannot be split into hosts, masked as one
+    ('rabbit://a:Rab,bitPw@h1:5672/', 'rabbit://a:%s@h1:5672/' % MASK),
+    ("error: (pymysql.err.OperationalError) mysql+pymysql://nova:DbPw@10.0.0.5/nova')",
+     "error: (pymysql.err.OperationalError) mysql+pymysql://nova:%s@10.0.0.5/nova')" % MASK),
+    ('ceph: key = AQBzZ3tYhunter2==', 'ceph: key = ' + MASK),
+    ('OS_AUTH_TOKEN=tok-123', 'OS_AUTH_TOKEN=' + MASK),
+    ('authToken: tok-123', 'authToken: ' + MASK),
     ('see rabbit://openstack:RabbitPw@10.0.0.1:5672//', 'see rabbit://openstack:%s@10.0.0.1:5672//' % MASK),
     ('auth_url = http://admin:s3cr3t@keystone:5000/v3', 'auth_url = http://admin:%s@keystone:5000/v3' % MASK),
     ('    incominguser 2Xc4KkR8 Pw9zZ3tY', '    incominguser 2Xc4KkR8 ' + MASK),
@@ -27,7 +41,6 @@ SECRETS = ['s3cr3t', 'RabbitPw', 'DbPw', 'Pw9zZ3tY', 'hunter2', 'tok-123', 'OsPw
     ('token=tok-123&x=1', 'token=%s&x=1' % MASK),
     ('openstack --os-password s3cr3t server list', 'openstack --os-password %s server list' % MASK),
     ('openstack --os-password=s3cr3t server list', 'openstack --os-password=%s server list' % MASK),
-    ('rbd_secret_uuid = 457eb676-33da-42ec-9a8c-9293d545c337', 'rbd_secret_uuid = ' + MASK),
     ('auth_key=abc', 'auth_key=' + MASK),
 ])
 def test_mask_string(text, expected):
@@ -44,6 +57,27 @@ def test_mask_string(text, expected):
     'target_helper = tgtadm',
     'password = ',
     'password=' + MASK,
+    # look-alikes: a word that contains or resembles a secret word is not a secret key
+    "Failed to establish a new connection: [Errno 111] Connection refused",
+    "HTTPConnectionPool(host='127.0.0.1', port=5000): Max retries exceeded with url: /v3 "
+    "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: "
+    "Failed to establish a new connection: [Errno 111] Connection refused'))",
+    'tokenizer: whitespace',
+    'keystone: http://keystone:5000/v3',
+    'passwordless: true',
+    'bypass=1',
+    'monkey: see',
+    'compass = north',
+    'password_length = 16',
+    'token_cache_time = 300',
+    'key_file = /etc/ssl/private/cinder.key',
+    # rbd_secret_uuid names a libvirt secret, it is not one (see masking.py)
+    'rbd_secret_uuid = 457eb676-33da-42ec-9a8c-9293d545c337',
+    'transport_url = rabbit://rabbit-1:5672/',
+    'connection = sqlite:////var/lib/nova/nova.sqlite',
+    'http://keystone:5000/v3/auth/tokens',
+    'mailto://ops@example.org',
+    'see https://bugs.launchpad.net/cinder/+bug/1400529 and user@host',
 ])
 def test_mask_string_leaves_harmless_text(text):
     assert mask_string(text) == text
@@ -55,9 +89,14 @@ def test_mask_string_non_strings():
 
 
 @pytest.mark.parametrize('key, secret', [
-    ('password', True), ('admin_password', True), ('Passwd', True), ('rbd_secret_uuid', True),
+    ('password', True), ('admin_password', True), ('Passwd', True),
     ('token', True), ('auth_token', True), ('key', True), ('ssh_key', True),
-    ('credential', True), ('transport_url', True), ('connection', True),
+    ('credential', True), ('OS_PASSWORD', True), ('authToken', True), ('db-pass', True),
+    ('api_key', True), ('keys', True),
+    # URLs: their password is masked, the key itself is not a secret
+    ('transport_url', False), ('connection', False),
+    ('rbd_secret_uuid', False), ('tokenizer', False), ('passwordless', False),
+    ('bypass', False), ('monkey', False), ('key_manager', False), ('token_cache_time', False),
     ('keystone_authtoken', False), ('keystone', False), ('volume_group', False),
     ('target_helper', False), ('key_file', False), ('password_length', False),
     ('connection_recycle_time', False), ('passthrough', False), (3, False),
@@ -83,6 +122,9 @@ def test_mask_data_nested():
     assert out['keystone_authtoken']['username'] == 'cinder'
     assert out['keystone_authtoken']['password'] == MASK
     assert out['keystone_authtoken']['auth_url'] == 'http://u:%s@k:5000' % MASK
+    assert out['DEFAULT']['transport_url'] == 'rabbit://a:%s@h/' % MASK
+    assert out['database']['connection'] == 'mysql://c:%s@c' % MASK or \
+        out['database']['connection'] == 'mysql://c:%s@db/c' % MASK
     assert out['DEFAULT']['debug'] == 'true'
     assert out['unset'] == {'password': None, 'secret': '', 'token_flag': True}
     assert out['count'] == 3
@@ -100,3 +142,28 @@ def test_mask_data_secret_key_holding_container_is_recursed():
 def test_mask_is_idempotent():
     once = mask_string('OS_PASSWORD=x rabbit://a:b@c incominguser u p')
     assert mask_string(once) == once
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('rabbit://a:RabbitPw@h/', 'rabbit://a:%s@h/' % MASK),
+    ('sqlite:////var/lib/cinder/cinder.sqlite', 'sqlite:////var/lib/cinder/cinder.sqlite'),
+    # not a URL but holding an '@': cannot tell where a password ends, mask it all
+    ('cinder:DbPw@db', MASK),
+    (None, None),
+    ('', ''),
+])
+def test_mask_data_url_keys(value, expected):
+    assert mask_data({'connection': value}) == {'connection': expected}
+    assert mask_data({'transport_url': value}) == {'transport_url': expected}
+
+
+def test_mask_data_leaves_error_text_readable():
+    evidence = {'error': 'Failed to establish a new connection: [Errno 111] Connection refused',
+                'msg': 'keystone: tokenizer passwordless', 'exception_key_count': 3}
+    assert mask_data(evidence) == evidence
+
+
+def test_mask_url_without_userinfo_is_untouched():
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_url
+    assert mask_url('http://keystone:5000/v3') == 'http://keystone:5000/v3'
+    assert mask_url('rabbit://u:p@h1,u:q@h2/') == 'rabbit://u:%s@h1,u:%s@h2/' % (MASK, MASK)
