@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
+import inspect
+import json
 import os
 import traceback
 
@@ -27,11 +29,13 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils import log_s
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_data
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.oslo_ini import (
     OsloIni, ParseError, cinder_backends)
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import tgt_conf as tgt_conf_mod
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf import (
     covering_include, host_path, map_path, read_tgt_config)
 
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
+DEFAULT_COMMAND_TIMEOUT = 30
 
 
 class Context:
@@ -138,29 +142,119 @@ def _tgt_view(path, path_map):
     return map_path(path, inverse)
 
 
+# Appended to tgt_conf.py's own source and run with ``python3 -c`` inside a container:
+# walks tgt's include tree there and prints the same dict as read_tgt_config (paths, target
+# names, include lines; never file content).
+_CONTAINER_READER = """
+import json as _json, sys as _sys
+_sys.stdout.write(_json.dumps(read_tgt_config(_sys.argv[1], root=(_sys.argv[2] if len(_sys.argv) > 2 else '/'))))
+"""
+
+
+def _tgt_conf_source():
+    try:
+        return inspect.getsource(tgt_conf_mod)
+    except (IOError, OSError, TypeError):
+        loader = getattr(tgt_conf_mod, '__loader__', None)
+        return loader.get_source(tgt_conf_mod.__name__) if loader is not None else None
+
+
+def _container_argv(ctx, container, argv):
+    """``<cli> exec <container> argv`` bounded by ``timeout`` (``command_timeout`` seconds)."""
+    layout = ctx.layout or {}
+    cli = layout.get('container_cli')
+    seconds = int(ctx.params.get('command_timeout') or DEFAULT_COMMAND_TIMEOUT)
+    return ['timeout', str(seconds), cli, 'exec', container] + list(argv)
+
+
+def read_tgt_in_container(ctx, container, config_file):
+    """tgt's include tree as ``container`` sees it (``<cli> exec <container> python3 -c``).
+
+    Returns read_tgt_config's dict; an engine failure becomes one ``unreadable`` error.
+    """
+    layout = ctx.layout or {}
+    empty = {'config_file': config_file, 'found': False, 'includes': [], 'files_read': [],
+             'files_read_count': 0, 'targets': [], 'default_driver': None, 'errors': []}
+    where = '%s (in container %s)' % (config_file, container)
+    if ctx.runner is None or layout.get('container_cli') in (None, '', 'none'):
+        empty['errors'].append({'kind': 'unreadable', 'file': where, 'line': None,
+                                'path': config_file,
+                                'message': 'cannot read %s: no container engine to exec into'
+                                           % where})
+        return empty
+    source = _tgt_conf_source()
+    if not source:
+        empty['errors'].append({'kind': 'unreadable', 'file': where, 'line': None,
+                                'path': config_file,
+                                'message': 'internal: tgt_conf source not available'})
+        return empty
+    argv = _container_argv(ctx, container,
+                           ['python3', '-c', source + _CONTAINER_READER, config_file])
+    rc, out, err = ctx.runner(argv)
+    if rc == 0:
+        try:
+            return json.loads(out)
+        except ValueError as exc:
+            err = 'unparsable output: %s' % exc
+    empty['errors'].append({'kind': 'unreadable', 'file': where, 'line': None,
+                            'path': config_file,
+                            'message': 'cannot read %s: %s exec failed (rc=%s): %s'
+                                       % (where, layout.get('container_cli'), rc,
+                                          (err or '').strip()[-300:])})
+    return empty
+
+
 def gather_tgt(ctx):
     """tgt's include tree, binaries and daemon state.
 
-    ``{config_file, conf_d (host paths), tgt_view: {config_file, conf_d} (as tgtd sees
-    them, what an include line must name), found, includes, files_read, files_read_count, targets,
-    default_driver, errors, installed, binaries: {tgtadm, tgt-admin}, running,
-    running_how, present_by_default, coverage}``; ``coverage`` maps each cinder backend's
+    ``{config_file, conf_d, config_side (host | container), read_in (container or null),
+    tgt_view: {config_file, conf_d} (as tgt-admin sees them, what an include line must
+    name), found, includes, files_read, files_read_count, targets, default_driver, errors,
+    installed, binaries: {tgtadm, tgt-admin}, running, running_how, present_by_default,
+    coverage, layout_source, layout_assumption}``; ``coverage`` maps each cinder backend's
     ``volumes_dir`` (when the cinder subset ran) to the include that covers it, or null.
+
+    Where the layout says tgt's config lives in containers (kolla: ``/etc/tgt`` of the
+    ``cinder_volume`` image, where cinder runs ``tgt-admin --update``), the tree is read
+    inside the first of those containers and every path is a path in that container;
+    ``other_containers`` summarises the others (kolla: ``tgtd``).
     """
     svc = ctx.service('tgt')
-    flavour = (ctx.layout or {}).get('flavour')
     config_file = svc.get('targets_conf') or '/etc/tgt/targets.conf'
+    side = svc.get('config_view') or 'host'
     out = {'config_file': config_file, 'conf_d': svc.get('conf_d') or '/etc/tgt/conf.d',
+           'config_side': side, 'read_in': None,
            'found': False, 'includes': [], 'files_read': [], 'files_read_count': 0,
            'targets': [], 'default_driver': None, 'errors': [], 'error': None,
            'installed': False, 'binaries': {'tgtadm': None, 'tgt-admin': None},
            'running': False, 'running_how': None,
-           'present_by_default': svc.get('present_by_default', True), 'coverage': {}}
-    conf = read_tgt_config(config_file, root=ctx.root, path_map=svc.get('path_map') or {})
+           'present_by_default': svc.get('present_by_default', True), 'coverage': {},
+           'layout_source': svc.get('source'),
+           'layout_assumption': bool(svc.get('assumption'))}
+    path_map = svc.get('path_map') or {}
+    if side == 'container':
+        container = svc.get('config_container') or (svc.get('config_containers') or [None])[0]
+        out['read_in'] = container
+        conf = read_tgt_in_container(ctx, container, config_file)
+        out['other_containers'] = {}
+        for other in svc.get('config_containers') or []:
+            if other == container or other not in _listed_containers(ctx):
+                continue
+            o = read_tgt_in_container(ctx, other, config_file)
+            out['other_containers'][other] = {
+                'found': o.get('found'), 'errors': o.get('errors') or [],
+                'includes': [{'pattern': i.get('pattern'), 'file': i.get('file'),
+                              'line': i.get('line')} for i in o.get('includes') or []]}
+        out['note'] = ('tgt-admin runs inside the %s container (cinder runs `tgt-admin --update` '
+                       'there): its /etc/tgt comes from the image, and the host holds no tgt '
+                       'config (%s has only config.json). An edit inside the container lasts '
+                       'until the container is recreated; the image carries the include.'
+                       % (container, svc.get('config_dir') or '/etc/kolla/tgtd'))
+    else:
+        conf = read_tgt_config(config_file, root=ctx.root, path_map=path_map)
     for key in ('found', 'includes', 'files_read', 'files_read_count', 'targets',
                 'default_driver', 'errors'):
-        out[key] = conf[key]
-    path_map = svc.get('path_map') or {}
+        out[key] = conf.get(key)
     out['tgt_view'] = {'config_file': _tgt_view(config_file, path_map),
                        'conf_d': _tgt_view(out['conf_d'], path_map)}
     restart = svc.get('restart') or {}
@@ -198,10 +292,19 @@ def gather_tgt(ctx):
             out['coverage'][vdir] = (None if inc is None else
                                      {'pattern': inc['pattern'], 'file': inc['file'],
                                       'line': inc['line']})
-    if flavour == 'kolla':
-        out['note'] = ('kolla: tgtd reads /etc/tgt from the host directory %s'
-                       % (svc.get('config_dir') or '/etc/kolla/tgtd'))
     return out
+
+
+def _listed_containers(ctx):
+    """Names of the containers the layout detection listed (empty when unknown)."""
+    found = set()
+    for svc in ((ctx.layout or {}).get('services') or {}).values():
+        restart = svc.get('restart') or {}
+        if restart.get('container_exists'):
+            found.add(restart.get('container'))
+        if svc.get('config_container_exists'):
+            found.add(svc.get('config_container'))
+    return found
 
 
 # ---------------------------------------------------------------------------

@@ -56,6 +56,12 @@ options:
       - Only the last this many bytes of each log are read.
     type: int
     default: 4194304
+  command_timeout:
+    description:
+      - Seconds each command run inside a container may take (C(timeout <n> <cli> exec ...),
+        e.g. reading tgt's config inside kolla's C(cinder_volume) container).
+    type: int
+    default: 30
   root:
     description:
       - Where the node's root filesystem is. Only for tests; no command is run when it
@@ -120,10 +126,13 @@ ansible_facts:
               nova-compute, nova-api, nova-conductor, nova-scheduler, placement-api,
               libvirt, neutron-l3-agent, glance-api, rabbitmq).
             - Each service has C(config_files), C(config_dir), C(log_files),
-              C(present_by_default), C(present), C(config_present) and C(restart) =
+              C(log_via), C(present_by_default), C(present), C(config_present),
+              C(source) (the public source of the entry), C(assumption) (true when no
+              source confirms it) and C(restart) =
               {method (systemd, container, pacemaker, juju_unit), unit, units, container,
               containers, container_state, resource, via_fallback}. tgt also has
-              C(targets_conf), C(conf_d) and C(path_map).
+              C(targets_conf), C(conf_d), C(config_view) (host or container),
+              C(config_containers) and C(path_map).
           returned: always
           type: dict
           sample:
@@ -162,8 +171,11 @@ ansible_facts:
             - tgt's effective include tree from targets.conf (C(includes) with
               {pattern, file, line, resolved, glob, matches, match_count}), C(files_read),
               C(targets) names, C(default_driver), C(errors) (kind missing, unreadable,
-              loop, limit), C(installed), C(binaries), C(running), C(running_how) and
-              C(coverage) (volumes_dir of each cinder backend -> covering include or null).
+              loop, limit), C(installed), C(binaries), C(running), C(running_how),
+              C(coverage) (volumes_dir of each cinder backend -> covering include or null),
+              C(config_side) (host or container), C(read_in) (the container whose
+              /etc/tgt was read, kolla C(cinder_volume)), C(layout_source) and
+              C(layout_assumption).
           returned: when requested
           type: dict
         cinder_volume_log:
@@ -211,6 +223,7 @@ def main():
             layout_overrides=dict(type='dict', default={}),
             log_max_matches=dict(type='int', default=20),
             log_tail_bytes=dict(type='int', default=4 * 1024 * 1024),
+            command_timeout=dict(type='int', default=30),
             root=dict(type='str', default='/'),
         ),
         supports_check_mode=True,

@@ -48,16 +48,15 @@ def test_table_complete(flavour):
     assert tgt['targets_conf'] and tgt['conf_d']
 
 
-def test_table_values_from_the_facts_doc():
+def test_table_values():
     t = layout.TABLE
     assert t['packaged']['tgt']['restart']['units'] == ['tgt', 'tgtd']
     assert t['packaged']['tgt']['targets_conf'] == '/etc/tgt/targets.conf'
     assert t['packaged']['tgt']['conf_d'] == '/etc/tgt/conf.d'
+    assert t['packaged']['tgt']['config_view'] == 'host'
     assert t['packaged']['cinder-volume']['restart']['units'] == ['cinder-volume',
                                                                   'openstack-cinder-volume']
     assert t['kolla']['tgt']['config_dir'] == '/etc/kolla/tgtd'
-    assert t['kolla']['tgt']['targets_conf'] == '/etc/kolla/tgtd/targets.conf'
-    assert t['kolla']['tgt']['path_map']['/etc/tgt'] == '/etc/kolla/tgtd'
     assert t['kolla']['tgt']['restart']['containers'] == ['tgtd']
     assert t['kolla']['cinder-volume']['config_files'] == ['/etc/kolla/cinder-volume/cinder.conf']
     assert t['kolla']['nova-compute']['log_files'] == ['/var/log/kolla/nova/nova-compute.log']
@@ -69,6 +68,192 @@ def test_table_values_from_the_facts_doc():
     assert t['juju']['tgt']['present_by_default'] is False
     assert t['juju']['cinder-volume']['restart'] == dict(
         t['juju']['cinder-volume']['restart'], method='juju_unit', units=['cinder-volume'])
+
+
+def _entries():
+    for flavour, services in layout.TABLE.items():
+        for name, entry in services.items():
+            yield flavour, name, entry
+
+
+def test_every_entry_has_a_public_source_or_says_it_is_an_assumption():
+    for flavour, name, entry in _entries():
+        assert entry['source'] or entry['assumption'] is True, (flavour, name)
+        assert 'seed 0' not in (entry['source'] or '') and 'openstack-facts' not in (entry['source'] or ''), \
+            (flavour, name)
+        if entry.get('assumption_fields'):
+            assert entry['assumption'] is True
+            assert set(entry['assumption_fields']) <= set(entry), (flavour, name)
+
+
+def test_assumption_marker_reaches_the_resolved_layout(tmp_path):
+    res = layout.resolve('tripleo', {}, layout.detect(str(tmp_path)), str(tmp_path))
+    assert res['services']['tgt']['assumption'] is True
+    assert res['services']['tgt']['source']
+    assert res['services']['nova-compute']['assumption'] is False
+    res = layout.resolve('packaged', {}, layout.detect(str(tmp_path)), str(tmp_path))
+    assert res['services']['libvirt']['assumption_fields'] == ['log_files']
+
+
+# --- the ten entries corrected against the deployment tools' sources ----------------------
+
+def test_kolla_tgt_config_is_inside_the_cinder_volume_image_not_on_the_host():
+    # kolla docker/cinder/cinder-volume/Dockerfile.j2:41, docker/tgtd/Dockerfile.j2:19;
+    # kolla-ansible iscsi/templates/tgtd.json.j2 "config_files": []
+    tgt = layout.TABLE['kolla']['tgt']
+    assert tgt['config_view'] == 'container'
+    assert tgt['config_containers'] == ['cinder_volume', 'tgtd']
+    assert tgt['targets_conf'] == '/etc/tgt/targets.conf'
+    assert tgt['conf_d'] == '/etc/tgt/conf.d'
+    assert '/etc/tgt' not in tgt['path_map']
+    assert tgt['config_files'] == ['/etc/kolla/tgtd/config.json']
+    assert 'kolla/docker/cinder/cinder-volume/Dockerfile.j2' in tgt['source']
+
+
+def test_kolla_cinder_volume_path_follows_the_container_engine(tmp_path):
+    # kolla-ansible group_vars/all/common.yml:72-74
+    assert '/var/lib/cinder' not in layout.TABLE['kolla']['tgt']['path_map']
+    for cli, path in (('podman', '/var/lib/containers/storage/volumes/cinder/_data'),
+                      ('docker', '/var/lib/docker/volumes/cinder/_data')):
+        res = layout.resolve('kolla', {}, {'flavour': 'kolla', 'container_cli': cli,
+                                           'containers': {}}, str(tmp_path))
+        assert res['services']['cinder-volume']['host_paths'] == {'/var/lib/cinder': path}
+
+
+def test_kolla_tgtd_logs_to_the_container_engine(tmp_path):
+    # kolla-ansible iscsi/templates/tgtd.json.j2: tgtd -d 1 -f, no log file
+    tgt = layout.TABLE['kolla']['tgt']
+    assert tgt['log_files'] == [] and tgt['log_via'] == 'container'
+    res = layout.resolve('kolla', {}, {'flavour': 'kolla', 'container_cli': 'podman',
+                                       'containers': {'tgtd': {'state': 'running'}}},
+                         str(tmp_path))
+    assert res['services']['tgt']['log_command'] == ['podman', 'logs', 'tgtd']
+
+
+@pytest.mark.parametrize('os_release, expected', [
+    ('ID=ubuntu\nID_LIKE=debian\n', True),
+    ('ID=debian\n', True),
+    ('ID="rocky"\nID_LIKE="rhel centos fedora"\n', False),
+    (None, None)])
+def test_kolla_tgtd_present_by_default_only_on_debian_family(tmp_path, os_release, expected):
+    # kolla-ansible group_vars/all/cinder.yml:82 (lioadm on RedHat), iscsi/defaults:74-77
+    if os_release is not None:
+        touch(tmp_path, '/etc/os-release', os_release)
+    det = layout.detect(str(tmp_path))
+    res = layout.resolve('kolla', {}, det, str(tmp_path))
+    assert res['services']['tgt']['present_by_default'] is expected
+    assert res['services']['tgt']['present_by_default_when'] == {'os_family': ['Debian']}
+    assert layout.TABLE['kolla']['tgt']['present_by_default'] == {'os_family': ['Debian']}
+
+
+def test_tripleo_wallaby_libvirt_reads_virtqemud_conf_first():
+    # THT stable/wallaby nova-modular-libvirt-container-puppet.yaml:520
+    lv = layout.TABLE['tripleo']['libvirt']
+    assert lv['config_files'][0] == layout.PG + '/nova_libvirt/etc/libvirt/virtqemud.conf'
+    assert lv['restart']['units'][0] == 'tripleo_nova_virtqemud'
+    assert lv['restart']['containers'][0] == 'nova_virtqemud'
+
+
+@pytest.mark.parametrize('replica', [0, 1, 2])
+def test_tripleo_rabbitmq_bundle_replica_of_any_index(replica):
+    # puppet-tripleo rabbitmq_bundle.pp: replicas => $rabbitmq_nodes_count
+    name = 'rabbitmq-bundle-podman-%d' % replica
+    det = {'flavour': 'tripleo', 'container_cli': 'podman', 'unit_files': {},
+           'containers': {name: {'state': 'running'}, 'nova_api': {'state': 'running'}}}
+    res = layout.resolve('auto', {}, det)
+    rb = res['services']['rabbitmq']
+    assert rb['present'] is True
+    assert rb['restart']['container'] == name and rb['restart']['via_fallback'] is False
+    assert rb['restart']['method'] == 'pacemaker' and rb['restart']['resource'] == 'rabbitmq-bundle'
+
+
+def test_tripleo_bundle_pattern_never_used_as_a_container_name():
+    res = layout.resolve('tripleo', {}, {'flavour': 'tripleo', 'containers': None})
+    assert res['services']['rabbitmq']['restart']['container'] is None
+    res = layout.resolve('tripleo', {}, {'flavour': 'tripleo', 'containers': {}})
+    assert res['services']['galera']['restart']['container'] is None
+
+
+def test_rdo_cinder_volume_logs_to_volume_log():
+    # rdo-packages/cinder-distgit openstack-cinder-volume.service:13
+    assert '/var/log/cinder/volume.log' in layout.TABLE['packaged']['cinder-volume']['log_files']
+
+
+def test_juju_placement_logs_to_syslog_and_apache():
+    # charm-placement templates/train/placement.conf:3 use_syslog = true; placement-api.conf:15
+    pl = layout.TABLE['juju']['placement-api']
+    assert pl['log_files'] == ['/var/log/syslog', '/var/log/apache2/placement_error.log']
+    assert '/var/log/placement/placement-api.log' not in pl['log_files']
+    assert pl['log_via'] == 'syslog'
+
+
+def test_juju_nova_api_apache_log():
+    # charm-nova-cloud-controller nova_cc_utils.py:325-334; wsgi-openstack-api.conf:34
+    api = layout.TABLE['juju']['nova-api']
+    assert '/var/log/apache2/nova-api-os-compute_error.log' in api['log_files']
+    assert api['restart']['units'][0] == 'apache2'
+
+
+def test_juju_marker_needs_a_unit_agent(tmp_path):
+    (tmp_path / 'var/lib/juju/agents/machine-0').mkdir(parents=True)
+    assert layout.detect(str(tmp_path))['flavour'] == 'packaged'
+    (tmp_path / 'var/lib/juju/agents/unit-cinder-0').mkdir(parents=True)
+    det = layout.detect(str(tmp_path))
+    assert det['flavour'] == 'juju' and 'unit-cinder-0' in det['detected_by']
+
+
+def test_juju_libvirt_logs_to_journald_and_rabbitmq_config_for_old_releases():
+    assert layout.TABLE['juju']['libvirt']['log_files'] == []
+    assert layout.TABLE['juju']['libvirt']['log_via'] == 'journald'
+    assert '/etc/rabbitmq/rabbitmq.config' in layout.TABLE['juju']['rabbitmq']['config_files']
+
+
+# --- entries the next pairs need -----------------------------------------------------------
+
+@pytest.mark.parametrize('name, resource, config', [
+    ('galera', 'galera-bundle', '/mysql/etc/my.cnf.d/galera.cnf'),
+    ('haproxy', 'haproxy-bundle', '/haproxy/etc/haproxy/haproxy.cfg')])
+def test_tripleo_pacemaker_bundles(name, resource, config):
+    e = layout.TABLE['tripleo'][name]
+    assert e['restart']['method'] == 'pacemaker' and e['restart']['resource'] == resource
+    assert e['restart']['containers'] == [resource + '-podman-*']
+    assert e['config_files'] == [layout.PG + config]
+    det = {'flavour': 'tripleo', 'containers': {resource + '-podman-1': {'state': 'running'}}}
+    assert layout.resolve('tripleo', {}, det)['services'][name]['restart']['container'] == \
+        resource + '-podman-1'
+    # without a bundle (no pacemaker): the plain tripleo_<container> unit
+    det = {'flavour': 'tripleo', 'containers': {}, 'unit_files': {
+        e['restart']['fallback']['units'][0]: 'enabled'}}
+    rs = layout.resolve('tripleo', {}, det)['services'][name]['restart']
+    assert rs['via_fallback'] and rs['method'] == 'systemd'
+
+
+@pytest.mark.parametrize('daemon', layout.LIBVIRT_MODULAR)
+def test_modular_libvirt_daemons(daemon):
+    t = layout.TABLE['tripleo'][daemon]
+    container = 'nova_virtlogd_wrapper' if daemon == 'virtlogd' else 'nova_' + daemon
+    assert t['restart']['containers'] == [container]
+    assert t['restart']['units'] == ['tripleo_' + container]
+    assert t['config_files'] == [layout.PG + '/nova_libvirt/etc/libvirt/%s.conf' % daemon]
+    assert t['log_files'] == ['/var/log/containers/libvirt/%s.log' % daemon]
+    p = layout.TABLE['packaged'][daemon]
+    assert p['restart']['units'] == [daemon]
+    assert p['config_files'] == ['/etc/libvirt/%s.conf' % daemon]
+    assert daemon not in layout.TABLE['kolla'] and daemon not in layout.TABLE['juju']
+
+
+def test_iscsid_entries():
+    assert layout.TABLE['kolla']['iscsid']['restart']['containers'] == ['iscsid']
+    assert layout.TABLE['kolla']['iscsid']['log_via'] == 'container'
+    assert layout.TABLE['tripleo']['iscsid']['restart']['units'] == ['tripleo_iscsid']
+    assert layout.TABLE['tripleo']['iscsid']['config_files'] == [
+        layout.PG + '/iscsid/etc/iscsi/iscsid.conf']
+    assert layout.TABLE['packaged']['iscsid']['restart']['units'] == ['iscsid']
+    assert layout.TABLE['juju']['iscsid']['restart']['method'] == 'juju_unit'
+
+
+def test_dead_helpers_are_gone():
+    assert not hasattr(layout, 'SERVICES') and not hasattr(layout, '_systemd')
 
 
 def test_packaged_ubuntu(tmp_path):
@@ -117,6 +302,8 @@ def test_kolla(tmp_path):
     assert tgt['restart']['container'] == 'tgtd' and tgt['restart']['container_state'] == 'exited'
     assert tgt['present'] is True
     assert res['services']['cinder-volume']['restart']['container_state'] == 'running'
+    assert tgt['config_container'] == 'cinder_volume' and tgt['config_container_state'] == 'running'
+    assert tgt['config_container_exists'] is True
     assert res['services']['nova-compute']['present'] is False
     assert res['container_cli'] == 'docker'
     assert det['errors'] and 'systemctl' in det['errors'][0]

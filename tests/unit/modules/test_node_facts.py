@@ -112,20 +112,19 @@ def test_kolla_node(tmp_path, capsys):
     put(tmp_path, '/etc/kolla/cinder-volume/config.json', text='{}')
     put(tmp_path, '/etc/kolla/cinder-volume/cinder.conf', FIX / 'configs' / 'cinder-legacy.conf')
     put(tmp_path, '/etc/kolla/tgtd/config.json', text='{}')
-    put(tmp_path, '/etc/kolla/tgtd/targets.conf', text='include /etc/tgt/conf.d/*.conf\n')
-    put(tmp_path, '/etc/kolla/tgtd/conf.d/cinder.conf', text='include /var/lib/cinder/volumes/*\n')
     put(tmp_path, '/var/log/kolla/cinder/cinder-volume.log', FIX / 'logs' / 'cinder-volume-facts.log')
     out = run_module(capsys, root=str(tmp_path), log_max_matches=3)
     facts = out['ansible_facts']['stackdoctor_node_facts']
     assert facts['layout']['flavour'] == 'kolla'
     assert facts['cinder']['config_file'] == '/etc/kolla/cinder-volume/cinder.conf'
     tgt = facts['tgt']
-    assert tgt['config_file'] == '/etc/kolla/tgtd/targets.conf'
-    assert tgt['tgt_view'] == {'config_file': '/etc/tgt/targets.conf', 'conf_d': '/etc/tgt/conf.d'}
-    assert tgt['files_read'] == ['/etc/kolla/tgtd/targets.conf', '/etc/kolla/tgtd/conf.d/cinder.conf']
-    assert tgt['coverage'] == {'/var/lib/cinder/volumes': {
-        'pattern': '/var/lib/cinder/volumes/*', 'file': '/etc/kolla/tgtd/conf.d/cinder.conf',
-        'line': 1}}
+    # kolla's tgt config is inside the cinder_volume image: without a container engine
+    # (fake root) it cannot be read, and the facts say so instead of reading a host file
+    assert tgt['config_file'] == '/etc/tgt/targets.conf'
+    assert tgt['config_side'] == 'container' and tgt['read_in'] == 'cinder_volume'
+    assert tgt['found'] is False and tgt['files_read'] == []
+    assert 'no container engine' in tgt['errors'][0]['message']
+    assert tgt['coverage'] == {'/var/lib/cinder/volumes': None}
     # no container CLI in the fake root: the container's state is unknown
     assert tgt['installed'] is None and tgt['running'] is None
     log = facts['cinder_volume_log']
