@@ -36,6 +36,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 DEFAULT_COMMAND_TIMEOUT = 30
+CINDER_MAX_PROBLEMS = 50
 
 
 class Context:
@@ -88,13 +89,17 @@ def gather_layout(ctx):
 def gather_cinder(ctx):
     """cinder.conf of the cinder-volume service, resolved per backend.
 
-    ``{config_file, found, error, enabled_backends, legacy, backends, deprecated_options,
-    state_path, state_path_source}``; only the options listed in
-    ``oslo_ini.CINDER_VOLUME_DEFAULTS`` leave the node.
+    ``{config_file, found, error, problems, enabled_backends, legacy, backends,
+    deprecated_options, state_path, state_path_source}``; only the options listed in
+    ``oslo_ini.CINDER_VOLUME_DEFAULTS`` leave the node. ``error`` is the first line
+    oslo.config would refuse; ``problems`` lists every problem the parser saw (syntax,
+    duplicate sections, duplicate options), each with file and line (at most
+    ``CINDER_MAX_PROBLEMS``).
     """
     svc = ctx.service('cinder-volume')
     config_file = (svc.get('config_files') or ['/etc/cinder/cinder.conf'])[0]
-    out = {'config_file': config_file, 'found': False, 'error': None, 'enabled_backends': [],
+    out = {'config_file': config_file, 'found': False, 'error': None, 'problems': [],
+           'enabled_backends': [],
            'legacy': None, 'backends': {}, 'deprecated_options': [], 'state_path': None,
            'state_path_source': None}
     real = ctx.fs(config_file)
@@ -108,10 +113,12 @@ def gather_cinder(ctx):
         conf.read_string(text, config_file)
     except ParseError as exc:
         out['error'] = exc.to_dict()
-        return out
+        out['problems'] = exc.problems[:CINDER_MAX_PROBLEMS]
+        return mask_data(out)
     except (IOError, OSError) as exc:
         out['error'] = _error('cannot read: %s' % (exc.strerror or exc), config_file)
         return out
+    out['problems'] = conf.problems[:CINDER_MAX_PROBLEMS]
     resolved = cinder_backends(conf)
     out.update(resolved)
     return mask_data(out)

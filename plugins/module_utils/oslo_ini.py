@@ -26,10 +26,20 @@ What is reproduced from oslo.config (``oslo_config/iniparser.py`` and
   given by the caller; an unknown name is left untouched (oslo's ``safe_substitute``).
 * No ``[DEFAULT]`` fallback for other groups: ``get(section, key)`` is raw.
 
-Garbage lines raise :class:`ParseError` carrying the file and line number.
+Problems are collected, not only the first: every line oslo.config would refuse
+(``kind: syntax``), every section header repeated in a file (``duplicate_section``: oslo
+merges them, the later values win) and every option set twice in one section
+(``duplicate_option``: a ``StrOpt`` takes the last) is in :attr:`OsloIni.problems` as
+``{kind, file, line, message, first_line}``. Parsing goes on after a bad line (the line is
+skipped; after a bad section header, assignments are skipped up to the next good header,
+only their own syntax problems reported).
+At the end, syntax problems raise :class:`ParseError` for the first one, carrying every
+problem in ``problems`` (oslo.config itself stops at the first and the service does not
+start); duplicates alone do not raise (oslo accepts them).
 
 The Cinder helper :func:`cinder_backends` resolves the per-backend options the
-checks need (see ``docs/openstack-facts.md`` section 1).
+checks need (``cinder/volume/driver.py``, ``cinder/volume/configuration.py``,
+cinder ``doc/source/admin/multi-backend.rst``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -44,12 +54,14 @@ DEFAULT = 'DEFAULT'
 class ParseError(Exception):
     """A line oslo.config would refuse; carries ``file``, ``line`` and ``message``."""
 
-    def __init__(self, message, file=None, line=None, text=None):
+    def __init__(self, message, file=None, line=None, text=None, problems=None):
         super(ParseError, self).__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.text = text
+        # every problem seen in the file (this one first among the syntax problems)
+        self.problems = list(problems or [])
 
     def __str__(self):
         where = self.file or '<string>'
@@ -97,6 +109,8 @@ class OsloIni:
         self._sections = {}
         self._section_order = []
         self.files = []
+        # every problem seen: {kind, file, line, message, first_line}
+        self.problems = []
 
     # -- reading -------------------------------------------------------------
     def read(self, path):
@@ -108,15 +122,33 @@ class OsloIni:
         return self
 
     def read_string(self, text, filename='<string>'):
-        """Parse ``text`` as if it were the content of ``filename``."""
+        """Parse ``text`` as if it were the content of ``filename``.
+
+        Records every problem in :attr:`problems`; raises :class:`ParseError` for the first
+        syntax problem once the whole text is read (see the module docstring).
+        """
         self.files.append(filename)
+        problems = []
         section = None
+        bad_section = False
         key = None
         key_line = None
         value = []
+        headers = {}          # section -> line of its first header in this file
+        assigned = {}         # (section, key) -> first line in this file
+
+        def problem(kind, lineno, message, first_line=None):
+            problems.append({'kind': kind, 'file': filename, 'line': lineno, 'message': message,
+                             'first_line': first_line})
 
         def flush():
             joined = '\n'.join(value)
+            first = assigned.setdefault((section, key), key_line)
+            if first != key_line:
+                problem('duplicate_option', key_line,
+                        'option %r set again in [%s] (first at line %d): a single-valued option'
+                        ' takes the last value'
+                        % (key, section, first), first)
             self._assign(section, key, joined, filename, key_line)
 
         lineno = 0
@@ -130,7 +162,9 @@ class OsloIni:
                 continue
             if line[0] in (' ', '\t'):
                 if key is None:
-                    raise ParseError('Unexpected continuation line', filename, lineno, line)
+                    if not bad_section:
+                        problem('syntax', lineno, 'Unexpected continuation line')
+                    continue
                 value.append(line.lstrip())
                 continue
             if key is not None:
@@ -138,10 +172,20 @@ class OsloIni:
                 key = None
             if line.startswith('['):
                 if not line.endswith(']'):
-                    raise ParseError('Invalid section (must end with ])', filename, lineno, line)
+                    problem('syntax', lineno, 'Invalid section (must end with ])')
+                    section, bad_section = None, True
+                    continue
                 if len(line) <= 2:
-                    raise ParseError('Empty section name', filename, lineno, line)
-                section = normalize_section(line[1:-1])
+                    problem('syntax', lineno, 'Empty section name')
+                    section, bad_section = None, True
+                    continue
+                section, bad_section = normalize_section(line[1:-1]), False
+                if section in headers:
+                    problem('duplicate_section', lineno,
+                            'section [%s] appears again (first at line %d): oslo.config merges'
+                            ' them, later values win' % (section, headers[section]), headers[section])
+                else:
+                    headers[section] = lineno
                 if section not in self._sections:
                     self._sections[section] = {}
                     self._section_order.append(section)
@@ -151,7 +195,8 @@ class OsloIni:
             colon = line.find(':')
             equal = line.find('=')
             if colon < 0 and equal < 0:
-                raise ParseError("No ':' or '=' found in assignment", filename, lineno, line)
+                problem('syntax', lineno, "No ':' or '=' found in assignment")
+                continue
             if colon < 0 or (0 <= equal < colon):
                 k, v = line[:equal], line[equal + 1:]
             else:
@@ -161,12 +206,25 @@ class OsloIni:
             if v and v[0] == v[-1] and v[0] in ('"', "'") and len(v) >= 2:
                 v = v[1:-1]
             if not k:
-                raise ParseError('Key cannot be empty', filename, lineno, line)
+                problem('syntax', lineno, 'Key cannot be empty')
+                continue
+            if bad_section:
+                continue   # under a header oslo refused: already reported once
             if section is None:
-                raise ParseError('Section must be started before assignment', filename, lineno, line)
+                problem('syntax', lineno, 'Section must be started before assignment')
+                continue
             key, key_line, value = k, lineno, [v]
         if key is not None:
             flush()
+        problems.sort(key=lambda p: p['line'])
+        self.problems.extend(problems)
+        syntax = [p for p in problems if p['kind'] == 'syntax']
+        if syntax:
+            first = syntax[0]
+            lines = text.splitlines()
+            raise ParseError(first['message'], filename, first['line'],
+                             lines[first['line'] - 1] if first['line'] <= len(lines) else None,
+                             problems=problems)
         return self
 
     def _assign(self, section, key, value, filename, line):
@@ -289,6 +347,18 @@ CINDER_DEPRECATED_NAMES = {
 }
 """Names renamed in Queens (cinder 12) and removed in Stein (cinder 14): ignored since."""
 
+CINDER_BACKEND_ONLY_OPTIONS = tuple(CINDER_VOLUME_DEFAULTS) + (
+    'lvm_type', 'lvm_mirrors', 'volume_clear', 'volume_clear_size', 'iscsi_write_cache',
+)
+"""Backend options (``volume_opts`` of ``cinder/volume/driver.py`` and
+``cinder/volume/drivers/lvm.py``, registered in the ``backend_defaults`` group): with
+``enabled_backends`` set, cinder reads them from ``[<backend>]`` then ``[backend_defaults]``
+(``cinder/volume/configuration.py``, ``SHARED_CONF_GROUP``), never from ``[DEFAULT]``."""
+
+IGNORED_IN_DEFAULT_REASON = (
+    'with enabled_backends set, cinder reads backend options from the backend section, then'
+    ' [backend_defaults], never [DEFAULT] (cinder/volume/configuration.py)')
+
 LVM_DRIVER_RE = re.compile(r'(^|\.)drivers\.lvm\.')
 
 
@@ -369,12 +439,13 @@ def cinder_backends(conf):
         info['iscsi_helper'] = helper
         ignored = []
         if not legacy:
-            for opt in CINDER_VOLUME_DEFAULTS:
+            for opt in CINDER_BACKEND_ONLY_OPTIONS:
                 entry = conf.entry(DEFAULT, opt)
                 if entry is not None:
+                    used = sources.get(opt) or {}
                     ignored.append(dict(entry.where(), option=opt, value=entry.value,
-                                        reason='[DEFAULT] is not read for backend options when'
-                                               ' enabled_backends is set'))
+                                        effective=info.get(opt), effective_source=used.get('source'),
+                                        reason=IGNORED_IN_DEFAULT_REASON))
         info['ignored_options'] = ignored
         backends[name] = info
 

@@ -60,6 +60,72 @@ def _log_evidence(log_facts, limit):
     return out[-limit:]
 
 
+IGNORED_REFERENCE = ('cinder/volume/configuration.py (BackendGroupConfiguration, SHARED_CONF_GROUP ='
+                     ' backend_defaults); cinder doc/source/admin/multi-backend.rst;'
+                     ' https://docs.openstack.org/cinder/latest/admin/multi-backend.html')
+
+
+def _ignored_default_results(cinder, conf):
+    """One warning per backend option set in [DEFAULT] that cinder ignores (enabled_backends set).
+
+    cinder builds each backend's configuration from its own group, then [backend_defaults]
+    (cinder/volume/configuration.py); [DEFAULT] is not consulted, so the value there has no
+    effect, whatever the operator meant by it.
+    """
+    seen = {}
+    for name in sorted(cinder.get('backends') or {}):
+        for item in (cinder['backends'][name] or {}).get('ignored_options') or []:
+            key = (item.get('option'), item.get('line'))
+            entry = seen.setdefault(key, dict(item, backends={}))
+            entry['backends'][name] = {'value': item.get('effective'), 'source': item.get('effective_source')}
+    out = []
+    for (option, line), item in sorted(seen.items(), key=lambda kv: (kv[0][1] or 0, str(kv[0][0]))):
+        uses = ', '.join('%s uses %s (%s)' % (b, u.get('value'), _source_words(u.get('source'), b))
+                         for b, u in sorted(item['backends'].items()))
+        result = _result(
+            'cinder.default_backend_option_ignored', 'warning',
+            '%s = %s in [DEFAULT] line %s is ignored (enabled_backends is set: cinder reads backend'
+            ' sections, then [backend_defaults]); %s' % (option, item.get('value'), line, uses),
+            {'file': item.get('file') or conf, 'line': line, 'section': 'DEFAULT', 'option': option,
+             'value': item.get('value'), 'backends': item['backends'],
+             'move_to': '[backend_defaults] or each [<backend>] section',
+             'why': item.get('reason')},
+            fix=None)
+        result['reference'] = IGNORED_REFERENCE
+        out.append(result)
+    return out
+
+
+def _source_words(source, backend):
+    return {'backend': 'set in [%s]' % backend, 'backend_defaults': 'from [backend_defaults]',
+            'default': "cinder's default", 'DEFAULT': 'from [DEFAULT]'}.get(source, source or '?')
+
+
+def _ignored_note(be, option):
+    """Evidence note for a backend result when [DEFAULT] sets ``option`` to no effect."""
+    for item in be.get('ignored_options') or []:
+        if item.get('option') == option:
+            return '%s = %s in [DEFAULT] (line %s) is ignored; see cinder.default_backend_option_ignored' % (
+                option, item.get('value'), item.get('line'))
+    return None
+
+
+def _problems_summary(cinder, conf):
+    """(summary, evidence) for a cinder.conf oslo.config refuses, naming every problem seen."""
+    err = cinder.get('error') or {}
+    problems = cinder.get('problems') or []
+    first = '%s line %s: %s' % (err.get('file') or conf, err.get('line', '?'), err.get('message', 'unreadable'))
+    others = [p for p in problems if (p.get('line'), p.get('message')) != (err.get('line'), err.get('message'))]
+    summary = 'cannot evaluate: %s' % first
+    if others:
+        summary += ' (and %d more problem%s, see evidence)' % (len(others), '' if len(others) == 1 else 's')
+    evidence = {'file': err.get('file') or conf, 'line': err.get('line'), 'message': err.get('message')}
+    if problems:
+        evidence['problems'] = ['%s:%s: %s: %s' % (p.get('file'), p.get('line'), p.get('kind'), p.get('message'))
+                                for p in problems]
+    return summary, evidence
+
+
 def evaluate(facts, log_limit=5):
     """Return the list of results for one host from its stackdoctor_node_facts."""
     facts = facts or {}
@@ -71,12 +137,8 @@ def evaluate(facts, log_limit=5):
                         'cinder facts were not gathered on this host (node_facts subset "cinder" missing)', fix=None)]
     conf = cinder.get('config_file')
     if cinder.get('error'):
-        err = cinder['error']
-        where = (err.get('file', conf), err.get('line', '?'), err.get('message', 'unreadable'))
-        return [_result('cinder.tgt_include_missing', 'error',
-                        'cannot evaluate: %s line %s: %s' % where,
-                        {'file': err.get('file', conf), 'line': err.get('line'), 'message': err.get('message')},
-                        fix=None)]
+        summary, evidence = _problems_summary(cinder, conf)
+        return [_result('cinder.tgt_include_missing', 'error', summary, evidence, fix=None)]
     if not cinder.get('found'):
         return [_result('cinder.tgt_include_missing', 'skipped',
                         'no cinder.conf at %s: not a cinder-volume host' % conf, {'file': conf})]
@@ -91,6 +153,7 @@ def evaluate(facts, log_limit=5):
                 {'file': conf, 'line': dep.get('line'), 'section': dep.get('section'),
                  'option': 'iscsi_helper', 'value': dep.get('value'), 'replacement': 'target_helper'},
                 fix=None))
+    results.extend(_ignored_default_results(cinder, conf))
 
     backends = cinder.get('backends') or {}
     if not backends:
@@ -108,6 +171,13 @@ def evaluate(facts, log_limit=5):
             'target_helper_source': be.get('target_helper_source'),
             'volumes_dir': be.get('volumes_dir'),
         }
+        for option in ('target_helper', 'volumes_dir'):
+            note = _ignored_note(be, option)
+            if note:
+                base['%s_note' % option] = note
+        if cinder.get('problems'):
+            base['config_problems'] = ['%s:%s: %s' % (p.get('file'), p.get('line'), p.get('message'))
+                                       for p in cinder['problems']]
         if not be.get('is_lvm'):
             results.append(_result('cinder.tgt_include_missing', 'skipped',
                                    'backend %s is not LVM (%s)' % (name, be.get('volume_driver')), base))
