@@ -262,6 +262,7 @@ def gather_tgt(ctx):
     for key in ('found', 'includes', 'files_read', 'files_read_count', 'targets',
                 'default_driver', 'errors'):
         out[key] = conf.get(key)
+    out['includes'] = tgt_conf_mod.label_sides(out['includes'], side, path_map, out['read_in'])
     out['tgt_view'] = {'config_file': _tgt_view(config_file, path_map),
                        'conf_d': _tgt_view(out['conf_d'], path_map)}
     restart = svc.get('restart') or {}

@@ -204,6 +204,39 @@ def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
     return result
 
 
+def label_sides(includes, side='host', path_map=None, container=None):
+    """Say on which side each path of each include is: ``host`` or ``container``.
+
+    ``side`` is where the tree was read (``host``: :func:`read_tgt_config` on the host's
+    files; ``container``: inside ``container``). Adds to every include (a new dict)::
+
+        sides: {file: host|container, pattern: host|container, pattern_host: <host path>|None,
+                matches: host|container, container: <name>|None}
+
+    On the host, ``file`` and ``matches`` are host paths, and the pattern is what tgtd
+    reads: a container path when ``path_map`` maps it (kolla-style ``/etc/tgt/conf.d/*.conf``
+    in a host file), with ``pattern_host`` the host path it maps to; otherwise a host path.
+    In a container every path is the container's and ``pattern_host`` is None (the
+    container's files come from its image or a mount the layout does not name).
+    """
+    out = []
+    for inc in includes or []:
+        inc = dict(inc)
+        resolved = inc.get('resolved') or inc.get('pattern') or ''
+        if side == 'container':
+            sides = {'file': 'container', 'pattern': 'container', 'pattern_host': None,
+                     'matches': 'container', 'container': container}
+        else:
+            mapped = map_path(resolved, path_map) if path_map else resolved
+            in_container = bool(path_map) and mapped != resolved
+            sides = {'file': 'host', 'pattern': 'container' if in_container else 'host',
+                     'pattern_host': mapped if in_container else resolved,
+                     'matches': 'host', 'container': None}
+        inc['sides'] = sides
+        out.append(inc)
+    return out
+
+
 def normalize(path):
     """Collapse repeated slashes and ``.``/``..`` (keeps a trailing slash, which matters)."""
     trailing = path.endswith('/') and len(path) > 1

@@ -190,6 +190,10 @@ def evaluate(facts, log_limit=5):
         tgt_ev = dict(base, tgt_config=tgt.get('config_file'), tgt_includes=tgt.get('includes') or [],
                       tgt_installed=tgt.get('installed'), tgt_running=tgt.get('running'),
                       tgt_running_how=tgt.get('running_how'))
+        if tgt.get('config_side'):
+            # where tgt_config and each include's paths are: host, or inside tgt_read_in
+            tgt_ev['tgt_config_side'] = tgt.get('config_side')
+            tgt_ev['tgt_read_in'] = tgt.get('read_in')
         if logs:
             tgt_ev['log_file'] = log.get('file')
             tgt_ev['log_lines'] = logs
