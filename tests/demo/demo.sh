@@ -20,7 +20,11 @@ t0=$(date +%s.%N)
 play() {
     local name=$1; shift
     if ansible-playbook -i "$INV" "$@" >"$LOGS/$name.log" 2>&1; then
-        grep -E "^ +- '(report|verdict):|CHANGED:|removed|^ +- +consumer|msg: .*(added|removed)" "$LOGS/$name.log" | sed 's/^ */    /' | head -20
+        # result lines only: a TASK/HANDLER header names what a task checks, not what happened
+        # ("TASK [... : Fail if a removed allocation is still there]" is printed before it passes)
+        grep -v -E "^(TASK|RUNNING HANDLER|PLAY) \[" "$LOGS/$name.log" \
+            | grep -E "^ +- '(report|verdict):|CHANGED:|removed|^ +- +consumer|msg: .*(added|removed)" \
+            | sed 's/^ */    /' | head -20
         echo "    (full output: $LOGS/$name.log)"
     else
         tail -40 "$LOGS/$name.log"; echo "demo: $name FAILED, full output: $LOGS/$name.log" >&2; return 1

@@ -3,17 +3,89 @@
 
     python tests/demo/summary.py stackdoctor-reports/demo
 
-Prints the verdicts before and after, the tgt results per volume host before and after, the
-orphaned allocation found and removed, and whether the live/BUILD/migrating consumers of
+Prints the verdicts before and after, what was checked (the nodes, counted apart from the
+cloud target the API checks report under), the tgt results per volume host before and after,
+the orphaned allocation found and removed, and whether the live/BUILD/migrating consumers of
 tests/lab/scenarios.py still hold their allocations (read through the placement API).
 Exit 1 if the demo did not show what it should.
 """
+import ast
+import glob
 import json
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 sys.path.insert(0, os.path.join(HERE, '..', 'lab'))
+
+CLOUD_SCOPES = ('cloud', 'cluster')
+INTERNAL_CHECK = 'stackdoctor'
+
+
+def check_scopes(root=ROOT):
+    """{check role: scope} from the checks' declarations and the registry (host | cloud/cluster)."""
+    scopes = {}
+    try:
+        import yaml
+        with open(os.path.join(root, 'playbooks', 'vars', 'checks.yml')) as f:
+            registry = (yaml.safe_load(f) or {}).get('stackdoctor_check_registry') or {}
+        for name, entry in registry.items():
+            if isinstance(entry, dict) and entry.get('scope'):
+                scopes[name] = entry['scope']
+    except Exception:  # no registry file, or no yaml: the declarations may still say
+        pass
+    for path in glob.glob(os.path.join(root, 'plugins', 'module_utils', 'checks', '*.py')):
+        try:
+            with open(path) as f:
+                tree = ast.parse(f.read())
+        except (OSError, SyntaxError):
+            continue
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == 'DECLARATION' for t in node.targets)
+                    and isinstance(node.value, ast.Dict)):
+                fields = {}
+                for k, v in zip(node.value.keys, node.value.values):
+                    if isinstance(k, ast.Constant) and k.value in ('name', 'scope') and isinstance(v, ast.Constant):
+                        fields[k.value] = v.value
+                if fields.get('name') and fields.get('scope'):
+                    scopes[fields['name']] = fields['scope']
+    return scopes
+
+
+def targets(report, scopes):
+    """What a report covered: (nodes checked, cloud targets, unreachable, targeted with no check).
+
+    A node is a host with a result of a host-scope check; a cloud target is the host (or named
+    cloud) that the API checks' results are recorded under: it is not a node, and is not counted
+    as one. Hosts with only the collection's own error result (unreachable, facts failed) and
+    targeted hosts with no result at all are listed apart.
+    """
+    nodes, cloud, down = set(), set(), set()
+    for r in report.get('results') or []:
+        host, check = r.get('host'), r.get('check')
+        if check == INTERNAL_CHECK:
+            down.add(host)
+        elif r.get('scope') in CLOUD_SCOPES or scopes.get(check) in CLOUD_SCOPES:
+            cloud.add(host)
+        else:
+            nodes.add(host)
+    nodes -= cloud
+    down -= nodes | cloud
+    idle = set(report.get('hosts') or []) - nodes - cloud - down
+    return sorted(nodes), sorted(cloud), sorted(down), sorted(idle)
+
+
+def describe_targets(report, scopes):
+    nodes, cloud, down, idle = targets(report, scopes)
+    line = 'checked %d node%s (%s)' % (len(nodes), '' if len(nodes) == 1 else 's', ', '.join(nodes) or '-')
+    if cloud:
+        line += '; cloud target %s (API checks)' % ', '.join(cloud)
+    if down:
+        line += '; NOT REACHED: %s' % ', '.join(down)
+    if idle:
+        line += '; no check applies to %s' % ', '.join(idle)
+    return line
 
 
 def load(d, name):
@@ -28,6 +100,9 @@ def main(d):
     print('verdict before: %-6s  after remediation: %-6s  after: %s'
           % (before['verdict'].upper(), fix['verdict'].upper(), after['verdict'].upper()))
     ok &= before['verdict'] == 'no go' and after['verdict'] == 'go'
+    scopes = check_scopes()
+    print('before: %s' % describe_targets(before, scopes))
+    print('after:  %s' % describe_targets(after, scopes))
 
     def tgt(rep):
         return {r['host']: r['status'] for r in rep['results'] if r['check'] == 'check_tgt_include'}
