@@ -48,6 +48,7 @@ __metaclass__ = type
 
 import re
 import threading
+import time
 try:
     from urllib.parse import quote
 except ImportError:  # pragma: no cover  (python 2)
@@ -59,6 +60,7 @@ COMPUTE_SERVERS_MV = '2.69'    # cell-down partial records instead of silent omi
 COMPUTE_MIGRATIONS_MV = '2.59'  # migration uuid, paging
 COMPUTE_HYPERVISORS_MV = '2.53'  # hypervisor id = compute node uuid = provider uuid
 PAGE = 1000
+AUTO_BUDGET_BASE = 50          # automatic request budget: this, plus what the work needs (Api.grow)
 SERVER_LISTINGS = ('hypervisors', 'servers')
 
 FINAL_MIGRATION_STATES = frozenset(
@@ -67,7 +69,8 @@ FINAL_MIGRATION_STATES = frozenset(
 NOVA_RCS = frozenset(('VCPU', 'MEMORY_MB', 'DISK_GB', 'VGPU', 'PCPU', 'MEM_ENCRYPTION_CONTEXT',
                       'NET_BW_EGR_KILOBIT_PER_SEC', 'NET_BW_IGR_KILOBIT_PER_SEC'))
 SKIP_REASONS = ('build_request', 'migration', 'in_progress', 'no_host', 'custom_rc_only',
-                'cap_reached', 'conflict', 'gone', 'no_allocation_on_current_host')
+                'cap_reached', 'conflict', 'gone', 'no_allocation_on_current_host',
+                'changed_since_audit', 'not_audited')
 
 LOG_PATTERNS = (
     ('not_found', re.compile(
@@ -95,33 +98,119 @@ class Abort(Exception):
 
 
 class Api(object):
-    """Counts calls, enforces the request budget, turns transport errors into statuses.
+    """Counts calls, enforces the request budget and the deadline, turns transport errors into
+    statuses.
 
     ``transport(service, method, path, microversion, body)`` returns ``(status, json)`` or
-    raises; an exception is reported as status 0 (connection failure).
+    raises; an exception is reported as status 0 (no answer: refused, timed out, DNS).
+    ``budget``: most calls (None: no limit); ``grow(n)`` raises it as the work becomes known
+    when ``auto_budget`` is set. ``deadline``: seconds for the whole run; a call that would
+    start after it aborts (``deadline``), and ``timeout()`` is the per-call timeout a transport
+    should use: ``api_timeout`` or what is left of the deadline, whichever is shorter.
     """
 
-    def __init__(self, transport, budget=None):
+    def __init__(self, transport, budget=None, deadline=None, api_timeout=None, clock=None):
         self.transport = transport
         self.budget = budget
+        self.auto_budget = False
+        self.deadline = deadline
+        self.api_timeout = api_timeout
+        self.clock = clock or time.time
+        self.started = self.clock()
         self.calls = 0
         self.by_kind = {}
+        self.seconds_by_kind = {}
         self._lock = threading.Lock()
 
+    def grow(self, n):
+        """Automatic budget: allow ``n`` more calls (the work just became known)."""
+        if self.auto_budget and self.budget is not None:
+            with self._lock:
+                self.budget += int(n)
+
+    def remaining(self):
+        if self.deadline is None:
+            return None
+        return self.deadline - (self.clock() - self.started)
+
+    def timeout(self):
+        """Seconds the next call may take (None: no bound)."""
+        left = self.remaining()
+        if left is None:
+            return self.api_timeout
+        left = max(0.5, left)
+        return min(self.api_timeout, left) if self.api_timeout else left
+
     def call(self, service, method, path, microversion, body=None, kind=None):
+        k = kind or '%s %s' % (service, method)
         with self._lock:
             if self.budget is not None and self.calls >= self.budget:
                 raise Abort('request_budget', 'request budget of %d API calls exhausted before %s %s %s'
                             % (self.budget, service, method, path.split('?')[0]))
+            left = self.remaining()
+            if left is not None and left <= 0:
+                raise Abort('deadline', 'deadline of %s s reached before %s %s %s (%d API calls made)'
+                            % (self.deadline, service, method, path.split('?')[0], self.calls))
             self.calls += 1
-            k = kind or '%s %s' % (service, method)
             self.by_kind[k] = self.by_kind.get(k, 0) + 1
+        t0 = self.clock()
         try:
             return self.transport(service, method, path, microversion, body)
         except Abort:
             raise
         except Exception as e:  # connection refused, timeout, DNS: the service did not answer
-            return 0, {'error': '%s: %s' % (type(e).__name__, e)}
+            err = '%s: %s' % (type(e).__name__, e)
+            if 'timeout' in type(e).__name__.lower() or 'timed out' in str(e).lower():
+                err = 'no answer within %s s (%s)' % (_num(self.timeout()), err)
+            return 0, {'error': err}
+        finally:
+            dt = self.clock() - t0
+            with self._lock:
+                self.seconds_by_kind[k] = self.seconds_by_kind.get(k, 0.0) + dt
+
+
+def _num(x):
+    return ('%g' % x) if isinstance(x, (int, float)) else str(x)
+
+
+def adapter_request(proxy):
+    """The keystoneauth ``Adapter.request`` of an openstacksdk proxy, bound to it.
+
+    openstacksdk's ``Proxy.request`` adds response caching and metrics (unused here) and, in
+    openstacksdk 4.x, calls its own deprecated ``_extract_name(url, service_type)`` for every new
+    URL (``RemovedInSDK50Warning``, openstack/proxy.py ``_get_cache_key_prefix``). The adapter
+    below it is the documented keystoneauth API (session, auth, endpoint, microversion headers,
+    timeout). Falls back to ``proxy.request`` for anything that is no keystoneauth adapter."""
+    for klass in type(proxy).__mro__:
+        if klass.__module__ == 'keystoneauth1.adapter' and 'request' in vars(klass):
+            fn = vars(klass)['request']
+            return lambda url, method, **kw: fn(proxy, url, method, raise_exc=False, **kw)
+    return proxy.request
+
+
+def sdk_transport(conn, api):
+    """A transport over an openstacksdk connection (``conn.placement`` / ``conn.compute``
+    proxies, i.e. keystoneauth adapters): every request gets ``timeout=api.timeout()``."""
+    requests_by_service = {}
+
+    def transport(service, method, path, microversion, body):
+        request = requests_by_service.get(service)
+        if request is None:
+            request = requests_by_service[service] = adapter_request(
+                conn.placement if service == 'placement' else conn.compute)
+        kw = {'microversion': microversion}
+        if body is not None:
+            kw['json'] = body
+        t = api.timeout()
+        if t:
+            kw['timeout'] = t
+        resp = request(path, method, **kw)
+        try:
+            data = resp.json() if resp.content else None
+        except ValueError:
+            data = None
+        return resp.status_code, data
+    return transport
 
 
 def _fail_service(service, status, path, body):
@@ -132,6 +221,9 @@ def _fail_service(service, status, path, body):
     reason = 'nova_unavailable' if service == 'compute' else 'placement_unavailable'
     return Abort(reason, '%s %s for %s%s; nothing was deleted' % (
         'nova-api' if service == 'compute' else 'placement', what, path.split('?')[0], detail))
+
+
+NOTHING_DELETED = '; nothing was deleted'
 
 
 def _get_ok(api, service, path, mv, kind):
@@ -337,15 +429,25 @@ class Auditor(object):
         self.servers[s['id']] = _server_summary(s)
         self.listed_uuids.add(s['id'])
 
-    def read_migrations(self):
+    def fetch_migrations(self):
+        """Every migration not in a final state, from the whole (paged) list."""
+        out = []
         for m in _paged(self.api, '/os-migrations', 'migrations', COMPUTE_MIGRATIONS_MV,
                         'compute GET /os-migrations', marker_key='uuid'):
             if (m.get('status') or '').lower() not in FINAL_MIGRATION_STATES:
-                self.migrations.append({
+                out.append({
                     'uuid': m.get('uuid'), 'instance_uuid': m.get('instance_uuid'),
                     'status': m.get('status'), 'type': m.get('migration_type'),
                     'source_compute': m.get('source_compute'), 'dest_compute': m.get('dest_compute'),
                     'source_node': m.get('source_node'), 'dest_node': m.get('dest_node')})
+        return out
+
+    def read_migrations(self):
+        self.migrations = self.fetch_migrations()
+
+    def read_scope(self):
+        """Providers whose allocations this audit read (None: every provider of a consumer)."""
+        return set(self.allocs)
 
     def read_all(self):
         """Providers; then allocations and the nova listing side by side; then migrations.
@@ -356,6 +458,9 @@ class Auditor(object):
         """
         self.read_providers()
         self.listing()
+        in_scope = set(self.roots_in_scope)
+        # allocation read + nova listing/show per provider in scope
+        self.api.grow(3 * sum(1 for p in self.providers.values() if p['root'] in in_scope))
         pool = ThreadPoolExecutor(max_workers=1)
         try:
             fut = pool.submit(self.read_nova)
@@ -409,12 +514,15 @@ class Auditor(object):
         # consumer -> root -> {rp: resources}; and consumer generation
         per = {}
         gens = {}
+        full = {}        # consumer -> {rp: resources} on every provider read (the audited allocations)
         for rp, allocs in self.allocs.items():
             root = self.providers[rp]['root']
             for consumer, a in allocs.items():
                 per.setdefault(consumer, {}).setdefault(root, {})[rp] = dict(a.get('resources') or {})
+                full.setdefault(consumer, {})[rp] = dict(a.get('resources') or {})
                 gens[consumer] = a.get('consumer_generation')
 
+        self.api.grow(len(per) + 2)   # at most one GET /servers/{id} per consumer
         out = {'orphans': [], 'moved': [], 'skipped': [], 'ok': 0}
         confirmed = {}   # consumer -> server summary or None (404), from GET /servers/{id}
         only = set(self.params.get('consumers') or [])
@@ -425,7 +533,8 @@ class Auditor(object):
                 ident = self._root_ident(root)
                 rps = self._rp_view(per[consumer][root])
                 entry = {'consumer': consumer, 'resource_providers': rps,
-                         'root_provider': ident, 'consumer_generation': gens.get(consumer)}
+                         'root_provider': ident, 'consumer_generation': gens.get(consumer),
+                         'allocations': full[consumer]}
                 if consumer in self.log_evidence:
                     entry['log_lines'] = self.log_evidence[consumer]
                 if consumer in mig_uuids:
@@ -514,10 +623,58 @@ def audit(api, params):
 
 
 # ------------------------------------------------------------------ removal
+def norm_allocations(allocs):
+    """{rp: {rc: n}} from any of {rp: {rc: n}}, {rp: {resources: {..}}}, {rp: {name, resources}}."""
+    out = {}
+    for rp, v in (allocs or {}).items():
+        if isinstance(v, dict) and isinstance(v.get('resources'), dict):
+            v = v['resources']
+        out[str(rp)] = dict((str(rc), int(n)) for rc, n in (v or {}).items())
+    return out
+
+
+def norm_expected(expected):
+    """The ``expected`` option: consumer -> {generation, allocations}. Accepts the audit's
+    entries and the findings' evidence as they are (``consumer_generation`` for ``generation``)."""
+    out = {}
+    for e in expected or []:
+        if not isinstance(e, dict) or not e.get('consumer'):
+            raise ValueError('every entry of expected needs a consumer: %r' % (e,))
+        gen = e.get('generation', e.get('consumer_generation'))
+        out[str(e['consumer'])] = {
+            'generation': None if gen is None else int(gen),
+            'allocations': norm_allocations(e.get('allocations'))}
+    return out
+
+
+def _differences(seen, cur_gen, cur_allocs, scope):
+    """What differs between audited evidence ``seen`` and the current record; [] if nothing.
+    Allocations are compared on the providers the audit read (``scope``, None: all) plus the
+    providers the evidence names."""
+    diffs = []
+    if seen.get('generation') != cur_gen:
+        diffs.append('consumer generation %s -> %s' % (seen.get('generation'), cur_gen))
+    keys = set(seen.get('allocations') or {})
+    keys.update(rp for rp in cur_allocs if scope is None or rp in scope)
+    for rp in sorted(keys):
+        a = (seen.get('allocations') or {}).get(rp)
+        b = cur_allocs.get(rp)
+        if a != b:
+            diffs.append('%s: %s -> %s' % (rp, _fmt_rc(a), _fmt_rc(b)))
+    return diffs
+
+
+def _fmt_rc(res):
+    if not res:
+        return 'nothing'
+    return ', '.join('%s=%s' % kv for kv in sorted(res.items()))
+
+
 def plan(found, params):
     """Which consumers to touch, in order. Returns (todo, skipped)."""
     include_custom = bool(params.get('include_custom_resource_classes'))
     cap = params.get('max_deletes')
+    expected = norm_expected(params.get('expected')) if params.get('expected') is not None else None
     by_consumer = {}
     order = []
     skipped = []
@@ -528,10 +685,18 @@ def plan(found, params):
                                     detail='holds only CUSTOM_* resource classes (baremetal?); '
                                            'set include_custom_resource_classes to remove'))
                 continue
+            if expected is not None and e['consumer'] not in expected:
+                skipped.append(dict(e, reason='not_audited',
+                                    detail='not in expected: the audit this removal acts on did not '
+                                           'report it'))
+                continue
             key = e['consumer']
             if key not in by_consumer:
                 by_consumer[key] = {'consumer': key, 'kind': kind, 'roots': [],
-                                    'resource_providers': {}, 'entries': []}
+                                    'resource_providers': {}, 'entries': [],
+                                    'audited': {'generation': e.get('consumer_generation'),
+                                                'allocations': norm_allocations(e.get('allocations'))},
+                                    'expected': (expected or {}).get(key)}
                 order.append(key)
             t = by_consumer[key]
             if t['kind'] != kind:   # cannot be orphan and moved at once; be safe
@@ -563,45 +728,109 @@ def _read_consumer(api, consumer):
     return body
 
 
-def remove_one(api, auditor, t, check_mode):
-    """Remove one planned consumer. Returns ('removed', record) or ('skipped', record)."""
+def _skip(t, reason, detail, **extra):
+    rec = {'consumer': t['consumer'], 'reason': reason, 'detail': detail,
+           'resource_providers': t['resource_providers']}
+    rec.update(extra)
+    return 'skipped', rec
+
+
+def reconfirm(api, auditor, t, allocs):
+    """Classify consumer ``t`` again from scratch, AFTER its allocations ``allocs`` were read:
+    ``GET /servers/{id}``, then the whole migration list. Returns (verdict, drop_roots, why):
+    verdict 'orphans' (404, no migration), 'moved' (a server on another compute node; drop_roots:
+    the audited roots it is still not on), or None with the reason it no longer qualifies."""
     consumer = t['consumer']
+    server = auditor.get_server(consumer)
+    migs = auditor.fetch_migrations()
+    for m in migs:
+        if consumer in (m.get('uuid'), m.get('instance_uuid')):
+            return None, [], 'now part of in-progress migration %s (%s)' % (m.get('uuid'), m.get('status'))
+    if t['kind'] == 'orphans':
+        if server is None:
+            return 'orphans', None, 'GET /servers/%s: 404 and no in-progress migration' % consumer
+        return None, [], 'nova now has a server %s (%s on %s)' % (
+            consumer, server.get('status'), server.get('node') or server.get('host'))
+    if server is None:
+        return None, [], 'the server is gone (404): no longer a moved server'
+    roots_now = set(auditor.providers.get(rp, {}).get('root') for rp in allocs)
+    drop = []
+    for root in t['roots']:
+        if root not in roots_now or root not in auditor.providers:
+            continue
+        verdict = auditor._classify_server(server, auditor._root_ident(root))
+        if verdict != 'moved':
+            return None, [], 'no longer a leftover on %s (%s)' % (
+                auditor.providers[root].get('name') or root, verdict)
+        drop.append(root)
+    if not drop:
+        return None, [], 'no allocation left on the audited source provider'
+    return 'moved', drop, 'GET /servers/%s: on %s, not on the source' % (
+        consumer, server.get('node') or server.get('host'))
+
+
+def remove_one(api, auditor, t, check_mode, on_change='reconfirm'):
+    """Remove one planned consumer. Returns ('removed', record) or ('skipped', record).
+
+    Acts only on what the audit saw: the consumer's generation and allocations read now must
+    equal the audited ones (``t['expected']``, from the check that reported it, when given; and
+    this run's own audit). If they differ, the consumer is classified again from scratch
+    (``reconfirm``: nova 404 / server record and the migration list, read after the new
+    allocations) or, with ``on_change='skip'``, left alone as ``changed_since_audit``; the record
+    says which (``since_audit``)."""
+    consumer = t['consumer']
+    scope = auditor.read_scope()
+    since = 'unchanged'
+    changes = []
     for attempt in (1, 2):
         cur = _read_consumer(api, consumer)
-        allocs = cur.get('allocations') or {}
+        allocs = norm_allocations(cur.get('allocations'))
+        gen = cur.get('consumer_generation')
         if not allocs:
-            return 'skipped', {'consumer': consumer, 'reason': 'gone',
-                               'detail': 'no allocations left when re-read',
-                               'resource_providers': t['resource_providers']}
+            return _skip(t, 'gone', 'no allocations left when re-read')
+        changes = []
+        if t.get('expected') is not None:
+            changes += ['since the check: ' + d for d in _differences(t['expected'], gen, allocs, scope)]
+        changes += ['since this run\'s audit: ' + d for d in _differences(t['audited'], gen, allocs, scope)]
+        drop_roots = set(t['roots'])
+        if changes:
+            if on_change == 'skip':
+                return _skip(t, 'changed_since_audit', 'allocations changed after the audit (%s); '
+                             'left alone (on_change=skip)' % '; '.join(changes)[:600],
+                             since_audit='changed, skipped', changes=changes)
+            verdict, roots, why = reconfirm(api, auditor, t, allocs)
+            if verdict is None:
+                return _skip(t, 'changed_since_audit', 'allocations changed after the audit (%s) and '
+                             're-confirmation says: %s' % ('; '.join(changes)[:600], why),
+                             since_audit='changed, no longer removable', changes=changes)
+            since = 'changed, re-confirmed (%s)' % why
+            if roots is not None:
+                drop_roots = set(roots)
         if t['kind'] == 'orphans':
             drop = set(allocs)
             keep = {}
         else:
-            roots = set(t['roots'])
-            drop = set(rp for rp in allocs if auditor.providers.get(rp, {}).get('root') in roots)
-            keep = dict((rp, {'resources': a.get('resources') or {}})
-                        for rp, a in allocs.items() if rp not in drop)
+            drop = set(rp for rp in allocs if auditor.providers.get(rp, {}).get('root') in drop_roots)
+            keep = dict((rp, {'resources': allocs[rp]}) for rp in allocs if rp not in drop)
             if not drop:
-                return 'skipped', {'consumer': consumer, 'reason': 'gone',
-                                   'detail': 'no allocation left on the source provider',
-                                   'resource_providers': t['resource_providers']}
+                return _skip(t, 'gone', 'no allocation left on the source provider')
             if not keep:
-                return 'skipped', {'consumer': consumer, 'reason': 'no_allocation_on_current_host',
-                                   'detail': 'the server holds nothing on its current host; '
-                                             'removing the source part would leave it unaccounted '
-                                             '(use nova-manage placement heal_allocations first)',
-                                   'resource_providers': t['resource_providers']}
-        freed = dict((rp, {'name': auditor.providers.get(rp, {}).get('name'),
-                           'resources': (allocs[rp] or {}).get('resources') or {}})
+                return _skip(t, 'no_allocation_on_current_host',
+                             'the server holds nothing on its current host; removing the source part '
+                             'would leave it unaccounted (use nova-manage placement heal_allocations first)')
+        freed = dict((rp, {'name': auditor.providers.get(rp, {}).get('name'), 'resources': allocs[rp]})
                      for rp in sorted(drop))
         record = {'consumer': consumer,
                   'reason': 'orphan' if t['kind'] == 'orphans' else 'moved',
                   'resource_providers': freed,
                   'kept_resource_providers': sorted(keep),
-                  'project_id': cur.get('project_id'), 'user_id': cur.get('user_id')}
+                  'project_id': cur.get('project_id'), 'user_id': cur.get('user_id'),
+                  'consumer_generation': gen, 'since_audit': since}
+        if changes:
+            record['changes'] = changes
         if check_mode:
             return 'removed', record
-        body = {'allocations': keep, 'consumer_generation': cur.get('consumer_generation'),
+        body = {'allocations': keep, 'consumer_generation': gen,
                 'project_id': cur.get('project_id'), 'user_id': cur.get('user_id')}
         path = '/allocations/%s' % consumer
         status, resp = api.call('placement', 'PUT', path, PLACEMENT_MV, body=body,
@@ -609,42 +838,34 @@ def remove_one(api, auditor, t, check_mode):
         if status in (200, 204):
             return 'removed', record
         if status == 409 and attempt == 1:
-            # somebody wrote this consumer meanwhile: re-classify before trying once more
-            if not _still_removable(api, auditor, t):
-                return 'skipped', {'consumer': consumer, 'reason': 'conflict',
-                                   'detail': 'consumer changed (HTTP 409) and no longer classifies '
-                                             'as %s' % t['kind'],
-                                   'resource_providers': t['resource_providers']}
+            # somebody wrote this consumer meanwhile: the next read differs from the audit, so it
+            # is classified again from scratch (or skipped with on_change=skip)
             continue
         if status == 409:
-            return 'skipped', {'consumer': consumer, 'reason': 'conflict',
-                               'detail': 'consumer generation changed twice (HTTP 409); not forced',
-                               'resource_providers': t['resource_providers']}
+            return _skip(t, 'conflict', 'consumer generation changed twice (HTTP 409); not forced')
+        if status == 0:
+            raise Abort('placement_unavailable', 'placement did not answer PUT %s (%s): whether this '
+                        'consumer\'s allocations were removed is unknown, re-run the audit'
+                        % (path, (resp or {}).get('error')))
         raise _fail_service('placement', status, path, resp)
     raise AssertionError('unreachable')  # pragma: no cover
 
 
-def _still_removable(api, auditor, t):
-    server = auditor.get_server(t['consumer'])
-    if t['kind'] == 'orphans':
-        return server is None
-    if server is None:
-        return False
-    for root in t['roots']:
-        if auditor._classify_server(server, auditor._root_ident(root)) != 'moved':
-            return False
-    return True
-
-
 def remove(api, found, params, check_mode):
     todo, skipped = plan(found, params)
+    api.grow(5 * len(todo) + 2)
     removed = []
+    on_change = params.get('on_change') or 'reconfirm'
     for t in todo:
         try:
-            what, rec = remove_one(api, found['_auditor'], t, check_mode)
+            what, rec = remove_one(api, found['_auditor'], t, check_mode, on_change)
         except Abort as e:
             e.removed = removed
             e.skipped = skipped
+            if removed and not check_mode:
+                e.message = e.message.replace(NOTHING_DELETED, '') + (
+                    '; stopped after removing %d consumer(s) listed in removed, nothing else was '
+                    'deleted' % len(removed))
             raise
         (removed if what == 'removed' else skipped).append(rec)
     return removed, skipped
@@ -658,6 +879,9 @@ def public(found):
 # ------------------------------------------------------------------ result contract
 REFERENCE = ('seed 001; nova doc/source/admin/troubleshooting/orphaned-allocations.rst; '
              'nova resource_tracker._remove_deleted_instances_allocations')
+
+
+CUSTOM_RC_FIX_VAR = 'fix_placement_allocations_include_custom_resource_classes'
 
 
 def _fmt_resources(rps):
@@ -693,17 +917,21 @@ def findings(result, check='check_placement_allocations', fix='fix_placement_all
                            for e in g['entries']))
         ev = {'consumer': consumer, 'resource_providers': g['rps'],
               'root_providers': [e['root_provider'] for e in g['entries']],
-              'compute_hosts': hosts, 'consumer_generation': first.get('consumer_generation')}
+              'compute_hosts': hosts, 'consumer_generation': first.get('consumer_generation'),
+              'allocations': first.get('allocations') or {}}
         log = [ln for e in g['entries'] for ln in e.get('log_lines') or []]
         if log:
             ev['log_lines'] = log
         if kind == 'orphans':
             rid = 'placement.orphaned_allocation'
             ev['custom_rc_only'] = bool(first.get('custom_rc_only'))
+            if ev['custom_rc_only']:
+                # the plain fix leaves these alone: the report's Fix: line must name the variable
+                ev['fix_vars'] = {CUSTOM_RC_FIX_VAR: True}
             summary = ('consumer %s holds %s but nova has no such server (GET /servers/%s: 404)%s'
                        % (consumer, _fmt_resources(g['rps']), consumer,
-                          '; only CUSTOM_* classes, removed only with include_custom_resource_classes'
-                          if ev['custom_rc_only'] else ''))
+                          '; only CUSTOM_* classes (baremetal?): the fix removes it only with '
+                          '%s=true' % CUSTOM_RC_FIX_VAR if ev['custom_rc_only'] else ''))
         else:
             rid = 'placement.moved_allocation'
             srv = first.get('server') or {}

@@ -259,8 +259,13 @@ def fix_hint(result):
         return None
     role = fix if '.' in fix else '%s.%s' % (COLLECTION, fix)
     short = fix.rsplit('.', 1)[-1]
-    return ('Fix: run role %s, or `ansible-playbook %s.remediate -e stackdoctor_fixes=%s --limit %s`'
-            % (_code(role), COLLECTION, short, _cell(result.get('host'))))
+    # evidence.fix_vars: variables this finding's fix needs (an opt-in the fix honours)
+    fix_vars = (result.get('evidence') or {}).get('fix_vars')
+    pairs = ['%s=%s' % (k, str(v).lower() if isinstance(v, bool) else v)
+             for k, v in sorted((fix_vars if isinstance(fix_vars, dict) else {}).items())]
+    return ('Fix: run role %s%s, or `ansible-playbook %s.remediate -e stackdoctor_fixes=%s%s --limit %s`'
+            % (_code(role), ' with ' + ', '.join(_code(p) for p in pairs) if pairs else '',
+               COLLECTION, short, ''.join(' -e %s' % p for p in pairs), _cell(result.get('host'))))
 
 
 def render_markdown(report):

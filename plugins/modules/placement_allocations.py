@@ -74,8 +74,52 @@ options:
       - Maximum number of API calls the module makes (the SDK's own authentication and version
         discovery are not counted). When exhausted the run aborts cleanly (C(aborted=request_budget));
         with C(state=absent) consumers already removed are still reported.
+      - C(0) (default) - automatic, grows with the work as it becomes known - 50, plus 3 per
+        provider in scope, 1 per consumer read, 1 per suspect page, 5 per consumer to remove.
+        A runaway (a paging loop, a retry storm) still stops at a bound proportional to the cloud.
     type: int
-    default: 2000
+    default: 0
+  api_timeout:
+    description:
+      - Seconds each API call (and the SDK's authentication and version discovery) may take
+        before it counts as no answer. A nova-api or placement that accepts connections but does
+        not answer then aborts the run cleanly (C(aborted=nova_unavailable) or
+        C(placement_unavailable), nothing deleted) instead of hanging.
+      - Replaces the C(openstack.cloud) default of no timeout. With a cloud dict in O(cloud), it is
+        added to the dict unless the dict has its own C(api_timeout).
+    type: int
+    default: 30
+  deadline:
+    description:
+      - Seconds for the whole run. No API call starts after it (C(aborted=deadline)), and each
+        call's timeout is cut to what is left, so the run ends within about O(deadline) seconds
+        whatever the services do.
+    type: int
+    default: 600
+  expected:
+    description:
+      - With C(state=absent) - what the audit that reported the consumers saw, one entry per
+        consumer with C(consumer), C(generation) and C(allocations), a dict of provider uuid to a
+        dict of resource class to amount (provider uuid to C(resources), and C(consumer_generation)
+        for C(generation), are accepted too, so the check's finding evidence can be passed as it
+        is).
+      - Only these consumers are removed (others are skipped as C(not_audited)); when O(consumers)
+        is not given it defaults to them. If a consumer's generation or allocations now differ
+        from these, O(on_change) decides.
+      - Without it, the module's own audit in the same run is the evidence (same comparison).
+    type: list
+    elements: dict
+  on_change:
+    description:
+      - What to do with a consumer whose generation or allocations differ from what the audit saw
+        (O(expected), or this run's audit).
+      - C(reconfirm) - classify it again from scratch (C(GET /servers/{id}) 404 and the migration
+        list, both read after the new allocations) and remove it only if it still qualifies; the
+        entry in C(removed) says C(since_audit=changed, re-confirmed (...)) with the C(changes).
+      - C(skip) - leave it alone, reported in C(skipped_consumers) as C(changed_since_audit).
+    type: str
+    choices: [reconfirm, skip]
+    default: reconfirm
   concurrency:
     description:
       - Parallel per-provider allocation reads.
@@ -160,7 +204,8 @@ RETURN = r'''
 aborted:
   description:
     - Why the run stopped before finishing, or null. C(nova_unavailable), C(placement_unavailable),
-      C(cell_down), C(request_budget). Nothing is deleted after an abort.
+      C(cell_down), C(request_budget), C(deadline). Nothing is deleted after an abort (with
+      C(state=absent), consumers removed before it are listed in C(removed) and the message says so).
   returned: always
   type: str
 abort_message:
@@ -192,6 +237,12 @@ orphans:
     reason:
       description: C(server_not_found).
       type: str
+    allocations:
+      description:
+        - The consumer's allocations this audit read (provider uuid to resource class to amount),
+          on every provider read (all its root trees in scope). With C(consumer_generation), the
+          evidence to pass back in O(expected).
+      type: dict
     log_lines:
       description: Matching lines of O(nova_compute_log_lines), C({kind, line, ...}).
       type: list
@@ -210,7 +261,10 @@ skipped_consumers:
       C(migration) (migration uuid or instance of an in-progress migration), C(in_progress)
       (task_state set), C(no_host), C(custom_rc_only), C(cap_reached), C(conflict) (409 twice or
       no longer classified the same), C(gone) (nothing left to remove),
-      C(no_allocation_on_current_host) (moved server holding nothing on its current node).
+      C(no_allocation_on_current_host) (moved server holding nothing on its current node),
+      C(changed_since_audit) (generation or allocations differ from what the audit saw and
+      O(on_change=skip), or re-confirmation says it no longer qualifies; C(changes) lists the
+      differences), C(not_audited) (not in O(expected)).
   returned: always
   type: list
   elements: dict
@@ -218,7 +272,9 @@ removed:
   description:
     - What was removed (in check mode what would be), one entry per consumer -
       C({consumer, reason (orphan|moved), resource_providers {rp_uuid {name, resources}},
-      kept_resource_providers, project_id, user_id}).
+      kept_resource_providers, project_id, user_id, consumer_generation, since_audit}).
+    - C(since_audit) is C(unchanged) (generation and allocations as the audit saw them) or
+      C(changed, re-confirmed (<why>)) with C(changes) listing what differed.
   returned: always
   type: list
   elements: dict
@@ -274,6 +330,14 @@ api_calls_by_kind:
   description: API calls per C(service METHOD path-template).
   returned: always
   type: dict
+api_seconds_by_kind:
+  description: Seconds spent waiting for the API, per C(service METHOD path-template) (summed over threads).
+  returned: always
+  type: dict
+request_budget:
+  description: The request budget in force at the end (automatic - grown with the work).
+  returned: always
+  type: int
 '''
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
@@ -293,31 +357,55 @@ class PlacementAllocationsModule(OpenStackModule):
         consumers=dict(type='list', elements='str'),
         max_deletes=dict(type='int', default=10),
         include_custom_resource_classes=dict(type='bool', default=False),
-        request_budget=dict(type='int', default=2000),
+        request_budget=dict(type='int', default=0),
+        api_timeout=dict(type='int', default=30),
+        deadline=dict(type='int', default=600),
+        expected=dict(type='list', elements='dict'),
+        on_change=dict(type='str', default='reconfirm', choices=['reconfirm', 'skip']),
         concurrency=dict(type='int', default=4),
         server_listing=dict(type='str', default='hypervisors', choices=['hypervisors', 'servers']),
         nova_compute_log_lines=dict(type='list', elements='raw', default=[]),
     )
     module_kwargs = dict(supports_check_mode=True)
 
-    def _transport(self, service, method, path, microversion, body):
-        proxy = self.conn.placement if service == 'placement' else self.conn.compute
-        kwargs = dict(microversion=microversion)
-        if body is not None:
-            kwargs['json'] = body
-        resp = proxy.request(path, method, **kwargs)
-        try:
-            data = resp.json() if resp.content else None
-        except ValueError:
-            data = None
-        return resp.status_code, data
+    def openstack_cloud_from_module(self):
+        # A bounded timeout by default, for authentication and version discovery too: the
+        # SDK's session gets api_timeout. openstack.cloud refuses api_timeout beside a cloud
+        # dict, so there it goes into the dict (unless the dict sets its own).
+        self._api_timeout = self.params.get('api_timeout')
+        if self._api_timeout and self.params.get('deadline'):
+            self._api_timeout = min(self._api_timeout, self.params['deadline'])
+            if self.params.get('api_timeout') is not None:
+                self.params['api_timeout'] = self._api_timeout
+        cloud = self.params.get('cloud')
+        if isinstance(cloud, dict):
+            cloud = dict(cloud)
+            if self._api_timeout and 'api_timeout' not in cloud:
+                cloud['api_timeout'] = self._api_timeout
+            self._api_timeout = cloud.get('api_timeout') or self._api_timeout
+            self.params['cloud'] = cloud
+            self.params['api_timeout'] = None
+        return super(PlacementAllocationsModule, self).openstack_cloud_from_module()
 
     def run(self):
         p = self.params
-        for name in ('max_deletes', 'request_budget', 'concurrency'):
-            if p[name] is not None and p[name] < (1 if name == 'concurrency' else 0):
-                self.fail_json(msg='%s must be >= %d' % (name, 1 if name == 'concurrency' else 0))
-        api = pl.Api(self._transport, budget=p['request_budget'])
+        for name in ('max_deletes', 'request_budget', 'concurrency', 'deadline'):
+            low = 1 if name in ('concurrency', 'deadline') else 0
+            if p[name] is not None and p[name] < low:
+                self.fail_json(msg='%s must be >= %d' % (name, low))
+        if getattr(self, '_api_timeout', None) is not None and self._api_timeout < 1:
+            self.fail_json(msg='api_timeout must be >= 1')
+        if p['expected'] is not None:
+            try:
+                expected = pl.norm_expected(p['expected'])
+            except (ValueError, TypeError, AttributeError) as e:
+                self.fail_json(msg='expected: %s' % e)
+            if not p['consumers']:
+                p['consumers'] = sorted(expected)
+        api = pl.Api(None, budget=p['request_budget'] or pl.AUTO_BUDGET_BASE,
+                     deadline=p['deadline'], api_timeout=getattr(self, '_api_timeout', None))
+        api.auto_budget = not p['request_budget']
+        api.transport = pl.sdk_transport(self.conn, api)
         result = dict(changed=False, aborted=None, abort_message=None, orphans=[], moved=[],
                       skipped_consumers=[], removed=[], providers_checked=[], migrations_in_progress=[],
                       unknown_resource_providers=[], log_consumers_not_flagged=[],
@@ -346,6 +434,8 @@ class PlacementAllocationsModule(OpenStackModule):
             servers_listed=(found or {}).get('servers_listed', 0))
         result['api_calls'] = api.calls
         result['api_calls_by_kind'] = dict(api.by_kind)
+        result['api_seconds_by_kind'] = dict((k, round(v, 3)) for k, v in api.seconds_by_kind.items())
+        result['request_budget'] = api.budget
         result.pop('consumers', None)
         result.pop('ok', None)
         result.pop('servers_listed', None)

@@ -5,10 +5,15 @@ import copy
 import json
 import pathlib
 import re
+import socket
+import threading
+import time
+import warnings
 
 import pytest
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import placement as pl
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import report as report_utils
 
 FIX = pathlib.Path(__file__).resolve().parents[1] / 'fixtures' / 'placement'
 
@@ -489,7 +494,9 @@ def test_conflict_and_server_appeared_is_skipped(cloud):
     api, found = run_audit(cloud, consumers=[ORPHAN])
     cloud.hidden[ORPHAN] = server(ORPHAN, 'compute-1')     # a server appeared meanwhile
     removed, skipped = pl.remove(api, found, params(), False)
-    assert removed == [] and skipped[0]['reason'] == 'conflict'
+    # the 409 bumped the generation: re-classified from scratch, nova now has the server
+    assert removed == [] and skipped[0]['reason'] == 'changed_since_audit'
+    assert 'nova now has a server' in skipped[0]['detail'] and ORPHAN in cloud.allocs
 
 
 def test_gone_meanwhile(cloud):
@@ -626,3 +633,369 @@ def test_recorded_lab_removal():
     puts = [ex for ex in rec['exchanges'] if ex['method'] == 'PUT']
     assert all(ex['status'] == 204 and ex['microversion'] == '1.28' for ex in puts)
     assert {r['consumer']: r['reason'] for r in skipped}[s['custom']['consumer']] == 'custom_rc_only'
+
+
+# ----------------------------------------------------------------------------- act only on what the audit saw
+def _paths_after(cloud, start):
+    return [(e[1], e[2]) for e in cloud.log[start:]]
+
+
+def test_unchanged_consumer_is_removed_without_asking_nova_again(cloud):
+    api, found = run_audit(cloud, consumers=[ORPHAN])
+    o = found['orphans'][0]
+    assert o['consumer_generation'] == 1 and o['allocations'] == {CN1: RES}   # the evidence
+    n = len(cloud.log)
+    removed, skipped = pl.remove(api, found, params(), False)
+    assert removed[0]['since_audit'] == 'unchanged' and 'changes' not in removed[0]
+    assert _paths_after(cloud, n) == [('GET', '/allocations/' + ORPHAN), ('PUT', '/allocations/' + ORPHAN)]
+
+
+@pytest.mark.parametrize('on_change', ['reconfirm', 'skip'])
+def test_orphan_changed_after_the_audit(cloud, on_change):
+    # audited: ORPHAN holds RES on compute-1 (generation 1); before the removal somebody writes
+    # it again: now also on compute-2 (generation 2). nova still has no such server.
+    api, found = run_audit(cloud, consumers=[ORPHAN])
+    cloud.alloc(ORPHAN, {CN1: RES, CN2: {'VCPU': 2}}, gen=2)
+    n = len(cloud.log)
+    removed, skipped = pl.remove(api, found, params(on_change=on_change), False)
+    if on_change == 'skip':
+        assert removed == [] and skipped[0]['reason'] == 'changed_since_audit'
+        assert skipped[0]['since_audit'] == 'changed, skipped'
+        assert any('generation 1 -> 2' in c for c in skipped[0]['changes'])
+        assert any(CN2 in c and 'VCPU=2' in c for c in skipped[0]['changes'])
+        assert cloud.allocs[ORPHAN]['allocations'] == {CN1: RES, CN2: {'VCPU': 2}}
+        assert _paths_after(cloud, n) == [('GET', '/allocations/' + ORPHAN)]
+        return
+    # re-confirmed from scratch: nova asked again, migrations read again, AFTER the new read
+    assert _paths_after(cloud, n) == [('GET', '/allocations/' + ORPHAN), ('GET', '/servers/' + ORPHAN),
+                                      ('GET', '/os-migrations?limit=1000'), ('PUT', '/allocations/' + ORPHAN)]
+    r = removed[0]
+    assert r['since_audit'].startswith('changed, re-confirmed') and '404' in r['since_audit']
+    assert set(r['resource_providers']) == {CN1, CN2} and r['consumer_generation'] == 2
+    assert ORPHAN not in cloud.allocs
+
+
+def test_changed_orphan_that_became_a_server_is_left_alone(cloud):
+    # the uuid is now being built (the scheduler claimed on compute-2): never removed
+    api, found = run_audit(cloud, consumers=[ORPHAN])
+    cloud.alloc(ORPHAN, {CN2: RES}, gen=2)
+    cloud.hidden[ORPHAN] = dict(server(ORPHAN, None, status='BUILD', task_state='scheduling'))
+    removed, skipped = pl.remove(api, found, params(), False)
+    assert removed == [] and skipped[0]['reason'] == 'changed_since_audit'
+    assert 'nova now has a server' in skipped[0]['detail']
+    assert cloud.allocs[ORPHAN]['allocations'] == {CN2: RES}
+
+
+def test_changed_orphan_now_held_by_a_migration_is_left_alone(cloud):
+    api, found = run_audit(cloud, consumers=[ORPHAN])
+    cloud.alloc(ORPHAN, {CN1: RES}, gen=3)   # same resources, new generation (deleted + re-made)
+    cloud.migrations.append({'uuid': ORPHAN, 'instance_uuid': LIVE, 'status': 'running'})
+    removed, skipped = pl.remove(api, found, params(), False)
+    assert removed == [] and skipped[0]['reason'] == 'changed_since_audit'
+    assert 'in-progress migration' in skipped[0]['detail'] and ORPHAN in cloud.allocs
+
+
+def test_expected_from_the_check_is_what_counts(cloud):
+    # the check's audit saw generation 1 on compute-1; the fix run's own audit already sees the
+    # new state (generation 2, compute-1 + compute-2): it differs from the check -> re-confirmed
+    check_api, check = run_audit(cloud)
+    evidence = [f['evidence'] for f in pl.findings(pl.public(check)) if f['evidence']['consumer'] == ORPHAN]
+    assert evidence[0]['consumer_generation'] == 1 and evidence[0]['allocations'] == {CN1: RES}
+    cloud.alloc(ORPHAN, {CN1: RES, CN2: RES}, gen=2)
+    api, found = run_audit(cloud, consumers=[ORPHAN])
+    removed, skipped = pl.remove(api, found, params(expected=evidence, on_change='skip'), False)
+    assert removed == [] and skipped[0]['reason'] == 'changed_since_audit'
+    assert all(c.startswith('since the check: ') for c in skipped[0]['changes'])
+    removed, skipped = pl.remove(api, found, params(expected=evidence), False)
+    assert [r['consumer'] for r in removed] == [ORPHAN]
+    assert removed[0]['since_audit'].startswith('changed, re-confirmed')
+
+
+def test_expected_limits_the_removal_to_audited_consumers(cloud):
+    api, found = run_audit(cloud)
+    expected = [{'consumer': ORPHAN, 'generation': 1, 'allocations': {CN1: {'resources': RES}}}]
+    removed, skipped = pl.remove(api, found, params(expected=expected), False)
+    assert [r['consumer'] for r in removed] == [ORPHAN] and removed[0]['since_audit'] == 'unchanged'
+    assert {s['consumer']: s['reason'] for s in skipped}[MOVED] == 'not_audited'
+    assert CN1 in cloud.allocs[MOVED]['allocations']
+    with pytest.raises(ValueError):
+        pl.norm_expected([{'generation': 1}])
+
+
+def test_moved_changed_after_the_audit(cloud):
+    api, found = run_audit(cloud, consumers=[MOVED])
+    # resized on compute-2 after the audit: re-confirmed, only the audited source part goes
+    cloud.alloc(MOVED, {CN1: RES, CN1_CHILD: {'VGPU': 1}, CN2: {'VCPU': 4}}, gen=2)
+    removed, skipped = pl.remove(api, found, params(), False)
+    assert removed[0]['since_audit'].startswith('changed, re-confirmed')
+    assert cloud.allocs[MOVED]['allocations'] == {CN2: {'VCPU': 4}}
+    # moved back to compute-1 after the audit: left alone
+    cloud.alloc(MOVED, {CN1: RES, CN2: RES}, gen=1)
+    api, found = run_audit(cloud, consumers=[MOVED])
+    cloud.alloc(MOVED, {CN1: RES, CN2: RES}, gen=5)
+    cloud.servers[MOVED] = server(MOVED, 'compute-1')
+    removed, skipped = pl.remove(api, found, params(), False)
+    assert removed == [] and skipped[0]['reason'] == 'changed_since_audit'
+    assert cloud.allocs[MOVED]['allocations'] == {CN1: RES, CN2: RES}
+
+
+# ----------------------------------------------------------------------------- the Fix: line
+def test_custom_only_finding_names_the_variable_that_removes_it(cloud):
+    api, found = run_audit(cloud)
+    res = {f['evidence']['consumer']: f for f in pl.findings(pl.public(found))}
+    custom, plain = res[CUSTOM], res[ORPHAN]
+    var = 'fix_placement_allocations_include_custom_resource_classes'
+    assert custom['evidence']['fix_vars'] == {var: True} and var + '=true' in custom['summary']
+    hint = report_utils.fix_hint(dict(custom, host='localhost'))
+    assert '-e stackdoctor_fixes=fix_placement_allocations -e %s=true --limit' % var in hint
+    assert 'fix_vars' not in plain['evidence']
+    assert ' -e %s' % var not in report_utils.fix_hint(dict(plain, host='localhost'))
+
+
+# ----------------------------------------------------------------------------- bounded time
+class StalledServer(object):
+    """Accepts TCP connections on 127.0.0.1 and never answers (a hung nova-api). With
+    ``discovery=True`` it answers nova's version document (GET /v2.1) and stalls on the rest."""
+
+    VERSION = {'version': {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.96', 'min_version': '2.1',
+                           'links': [{'rel': 'self', 'href': 'http://127.0.0.1:%d/v2.1/'}]}}
+
+    def __init__(self, discovery=False):
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.discovery = discovery
+        self.conns = []
+        self.stalled = []
+        self.stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)   # kept open, never answered (unless discovery)
+            if self.discovery:
+                threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        try:
+            while True:
+                req = b''
+                while b'\r\n\r\n' not in req:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        return
+                    req += chunk
+                path = req.split(b' ')[1].decode()
+                if path.rstrip('/') not in ('/v2.1', ''):
+                    self.stalled.append(path)
+                    return   # stall: the connection stays open, nothing is sent
+                body = json.dumps(self.VERSION).replace('%d', str(self.port)).encode()
+                c.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n'
+                          % len(body) + body)
+        except OSError:
+            return
+
+    def close(self):
+        self.stop = True
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def stalled():
+    srv = StalledServer()
+    yield srv
+    srv.close()
+
+
+def _sdk_conn(url, api_timeout):
+    openstack = pytest.importorskip('openstack')
+    return openstack.connect(auth_type='none', compute_endpoint_override=url,
+                             placement_endpoint_override=url, api_timeout=api_timeout)
+
+
+def test_stalled_nova_aborts_within_the_timeout(cloud, stalled):
+    # placement answers (the fake), nova-api accepts and never answers: a real openstacksdk
+    # session against a real socket; the run ends within the timeout, nothing deleted
+    conn = _sdk_conn('http://127.0.0.1:%d/v2.1' % stalled.port, api_timeout=2)
+    api = pl.Api(None, deadline=60, api_timeout=2)
+    real = pl.sdk_transport(conn, api)
+    api.transport = lambda svc, m, path, mv, body: (cloud(svc, m, path, mv, body) if svc == 'placement'
+                                                    else real(svc, m, path, mv, body))
+    t = time.time()
+    with pytest.raises(pl.Abort) as e:
+        found = pl.audit(api, params())
+        pl.remove(api, found, params(), False)
+    took = time.time() - t
+    assert e.value.reason == 'nova_unavailable' and 'nothing was deleted' in e.value.message
+    assert took < 2 * 2 + 2, took
+    assert stalled.conns, 'the stalled server was never reached'
+    assert ORPHAN in cloud.allocs and not [x for x in cloud.log if x[1] == 'PUT']
+
+
+def test_deadline_bounds_the_whole_run(cloud, stalled):
+    # every call answers, just too late in total: the deadline stops the run between calls,
+    # and a call in flight is cut to what is left of the deadline
+    clock = {'t': 0.0}
+    api = pl.Api(cloud, deadline=10, api_timeout=30, clock=lambda: clock['t'])
+
+    def slow(*a):
+        clock['t'] += 4
+        return cloud(*a)
+    api.transport = slow
+    assert api.timeout() == 10
+    with pytest.raises(pl.Abort) as e:
+        pl.audit(api, params(concurrency=1))
+    assert e.value.reason == 'deadline' and api.calls == 3
+    assert api.timeout() == 0.5   # never 0 or negative: requests would treat 0 as "no wait"
+    # a nova-api that answers version discovery and then stalls: the per-call timeout (what is
+    # left of the deadline, not api_timeout) ends the call
+    srv = StalledServer(discovery=True)
+    try:
+        conn = _sdk_conn('http://127.0.0.1:%d/v2.1' % srv.port, api_timeout=30)
+        api = pl.Api(None, deadline=1.5, api_timeout=30)
+        api.transport = pl.sdk_transport(conn, api)
+        t = time.time()
+        status, body = api.call('compute', 'GET', '/os-migrations', '2.59')
+        took = time.time() - t
+    finally:
+        srv.close()
+    assert srv.stalled == ['/v2.1/os-migrations']
+    assert status == 0 and 'no answer within' in body['error'] and took < 3, (status, body, took)
+
+
+class FakeHttp(object):
+    """FakeCloud behind a real HTTP server on 127.0.0.1: /placement (placement) and
+    /compute/v2.1 (nova), with the version documents keystoneauth's discovery reads, so the
+    module's openstacksdk transport runs for real (sessions, headers, microversions, JSON)."""
+
+    def __init__(self, cloud, stall=None):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        fake = self
+        self.cloud = cloud
+        self.stall = stall          # regex of paths that never get an answer
+        self.headers = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def log_message(self, *a):
+                pass
+
+            def _answer(self, status, data):
+                body = b'' if data is None else json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _do(self, method):
+                n = int(self.headers.get('Content-Length') or 0)
+                req = json.loads(self.rfile.read(n)) if n else None
+                host = 'http://%s:%d' % self.server.server_address
+                if self.path.rstrip('/') == '/placement':
+                    return self._answer(200, {'versions': [{'id': 'v1.0', 'min_version': '1.0', 'max_version': '1.39',
+                                                            'status': 'CURRENT', 'links': [{'rel': 'self', 'href': ''}]}]})
+                if self.path.rstrip('/') == '/compute/v2.1':
+                    return self._answer(200, {'version': {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.96',
+                                                          'min_version': '2.1', 'links': [
+                                                              {'rel': 'self', 'href': host + '/compute/v2.1/'}]}})
+                if fake.stall and re.search(fake.stall, self.path):
+                    time.sleep(30)
+                    return
+                hv = self.headers.get('OpenStack-API-Version') or ''
+                fake.headers.append((method, self.path, hv))
+                svc, path = ('placement', self.path[len('/placement'):]) if self.path.startswith('/placement/') \
+                    else ('compute', self.path[len('/compute/v2.1'):])
+                mv = hv.split()[-1] if hv else None
+                try:
+                    status, data = fake.cloud(svc, method, path, mv, req)
+                except ConnectionError:
+                    self.close_connection = True
+                    return
+                self._answer(status, data)
+
+            def do_GET(self):  # noqa: N802
+                self._do('GET')
+
+            def do_PUT(self):  # noqa: N802
+                self._do('PUT')
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.server.daemon_threads = True
+        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def connect(self, api_timeout=5):
+        openstack = pytest.importorskip('openstack')
+        return openstack.connect(auth_type='none', placement_endpoint_override=self.url + '/placement',
+                                 compute_endpoint_override=self.url + '/compute/v2.1', api_timeout=api_timeout)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# The one warning openstacksdk 4.x raises by itself whatever the caller does: every
+# CloudRegion is built with the loader's InfluxDB section, a dict of None values that is never
+# empty (openstack/config/loader.py _parse_section__metrics_influxdb, checked with `if
+# influxdb_config:` in openstack/config/cloud_region.py). It comes from openstack.connect()
+# (made by openstack.cloud's OpenStackModule for the module), not from a call of ours.
+SDK_OWN = ('Support for InfluxDB requires the influxdb library',)
+
+
+def _deprecations(caught):
+    return ['%s:%s %s: %s' % (w.filename, w.lineno, w.category.__name__, w.message) for w in caught
+            if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+            and not any(m in str(w.message) for m in SDK_OWN)]
+
+
+def test_module_code_paths_raise_no_deprecation_warning(cloud):
+    # the whole audit and removal through the module's openstacksdk transport, over real HTTP:
+    # no DeprecationWarning or openstacksdk RemovedInSDK* (Pending) warning from our calls
+    http = FakeHttp(cloud)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            conn = http.connect()
+            api = pl.Api(None, deadline=60, api_timeout=5)
+            api.transport = pl.sdk_transport(conn, api)
+            found = pl.audit(api, params())
+            removed, skipped = pl.remove(api, found, params(), False)
+            # the same through openstacksdk's Proxy.request, to show the test can fail
+            with warnings.catch_warnings(record=True) as proxy_caught:
+                warnings.simplefilter('always')
+                conn.placement.request('/resource_providers/x/allocations', 'GET', microversion='1.28')
+    finally:
+        http.close()
+    assert [r['consumer'] for r in removed] == [ORPHAN, MOVED] and ORPHAN not in cloud.allocs
+    assert ('GET', '/compute/v2.1/os-hypervisors/detail?with_servers=true&limit=1000', 'compute 2.53') in http.headers
+    assert ('PUT', '/placement/allocations/' + ORPHAN, 'placement 1.28') in http.headers
+    assert _deprecations(caught) == []
+    assert any('service_type' in m for m in _deprecations(proxy_caught)), 'openstacksdk changed: revisit adapter_request'
+
+
+def test_stall_in_the_middle_of_a_removal_run(cloud):
+    # nova answers the listing but stalls on GET /servers/{id}: the run aborts within the timeout
+    http = FakeHttp(cloud, stall=r'^/compute/v2\.1/servers/4')
+    try:
+        conn = http.connect(api_timeout=2)
+        api = pl.Api(None, deadline=60, api_timeout=2)
+        api.transport = pl.sdk_transport(conn, api)
+        t = time.time()
+        with pytest.raises(pl.Abort) as e:
+            found = pl.audit(api, params())
+            pl.remove(api, found, params(), False)
+        took = time.time() - t
+    finally:
+        http.close()
+    assert e.value.reason == 'nova_unavailable' and 'no answer within 2 s' in e.value.message
+    assert 'nothing was deleted' in e.value.message and took < 6, (took, e.value.message)
+    assert ORPHAN in cloud.allocs and not [x for x in cloud.log if x[1] == 'PUT']
