@@ -110,6 +110,14 @@ def _ignored_note(be, option):
     return None
 
 
+def _tgt_config_where(tgt):
+    """tgt's config file and, when it was read inside a container, which one."""
+    where = tgt.get('config_file') or 'targets.conf'
+    if tgt.get('config_side') == 'container' and tgt.get('read_in'):
+        where += ' in container %s' % tgt['read_in']
+    return where
+
+
 def _problems_summary(cinder, conf):
     """(summary, evidence) for a cinder.conf oslo.config refuses, naming every problem seen."""
     err = cinder.get('error') or {}
@@ -215,7 +223,7 @@ def evaluate(facts, log_limit=5):
             results.append(_result(
                 'cinder.tgt_include_missing', 'critical',
                 "tgt's includes (%s) do not cover %s/* for backend %s: cinder cannot export volumes"
-                % (tgt.get('config_file') or 'targets.conf', be.get('volumes_dir'), name), tgt_ev))
+                % (_tgt_config_where(tgt), be.get('volumes_dir'), name), tgt_ev))
         if not failed:
             how = [i for i in tgt.get('includes') or []
                    if include_covers([i.get('pattern')], be.get('volumes_dir') or '')]

@@ -44,3 +44,34 @@ def test_tree_read_in_a_container_is_all_container():
     assert inc['sides'] == {'file': 'container', 'pattern': 'container', 'pattern_host': None,
                             'matches': 'container', 'container': 'cinder_volume'}
     assert 'sides' not in includes[0]   # input untouched
+
+
+def test_gather_tgt_labels_every_include(tmp_path):
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils import node_facts_subsets as nfs
+    path_map = {'/etc/tgt/conf.d': '/etc/kolla/tgtd/conf.d'}
+    _write(tmp_path, '/etc/tgt/targets.conf', 'include /etc/tgt/conf.d/*.conf\n')
+    _write(tmp_path, '/etc/kolla/tgtd/conf.d/cinder.conf', 'include /var/lib/cinder/volumes/*\n')
+    ctx = nfs.Context(root=str(tmp_path))
+    ctx.layout = {'services': {'tgt': {'targets_conf': '/etc/tgt/targets.conf', 'config_view': 'host',
+                                       'path_map': path_map, 'restart': {}}}}
+    out = nfs.gather_tgt(ctx)
+    assert [(i['pattern'], i['sides']['pattern'], i['sides']['pattern_host']) for i in out['includes']] == [
+        ('/etc/tgt/conf.d/*.conf', 'container', '/etc/kolla/tgtd/conf.d/*.conf'),
+        ('/var/lib/cinder/volumes/*', 'host', '/var/lib/cinder/volumes/*'),
+    ]
+
+
+def test_check_summary_says_the_config_was_read_in_a_container():
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks import tgt_include
+    facts = {
+        'cinder': {'config_file': '/etc/cinder/cinder.conf', 'found': True, 'error': None,
+                   'backends': {'lvm-1': {'is_lvm': True, 'target_helper': 'tgtadm',
+                                          'volumes_dir': '/var/lib/cinder/volumes'}}},
+        'tgt': {'config_file': '/etc/tgt/targets.conf', 'config_side': 'container',
+                'read_in': 'cinder_volume', 'installed': True, 'running': True, 'includes': [],
+                'errors': []},
+    }
+    (res,) = [r for r in tgt_include.evaluate(facts) if r['status'] == 'critical']
+    assert "tgt's includes (/etc/tgt/targets.conf in container cinder_volume) do not cover" in res['summary']
+    assert res['evidence']['tgt_config_side'] == 'container'
+    assert res['evidence']['tgt_read_in'] == 'cinder_volume'
