@@ -14,10 +14,13 @@ def test_include_added_the_install_guide_way(host):
         assert f.exists and f.contains(r'^include /var/lib/cinder/volumes/\*$')
         assert host.file('/etc/tgt/targets.conf').contains(r'^include /etc/tgt/conf.d/\*\.conf')
     elif n == 'vol-kolla':
-        # host side of kolla's tgtd config; the include names the path tgtd sees
-        f = host.file('/etc/kolla/tgtd/conf.d/cinder.conf')
-        assert f.exists and f.contains(r'^include /var/lib/cinder/volumes/\*$')
-        assert host.file('/etc/kolla/tgtd/targets.conf').contains(r'^include /etc/tgt/conf.d/\*\.conf')
+        # kolla: the include is in /etc/tgt/targets.conf inside cinder_volume (where cinder runs
+        # tgt-admin), line 1 as kolla's image puts it; the host's /etc/kolla/tgtd keeps only
+        # config.json and /etc/tgt stays untouched on the host
+        conf = host.check_output('podman exec cinder_volume cat /etc/tgt/targets.conf')
+        assert conf.splitlines()[0] == 'include /var/lib/cinder/volumes/*'
+        assert sorted(host.check_output('ls -A /etc/kolla/tgtd').split()) == ['config.json']
+        assert not host.file('/etc/tgt/conf.d/cinder.conf').exists
     else:
         assert not host.file('/etc/tgt/conf.d/cinder.conf').exists
 
