@@ -144,7 +144,7 @@ def _proc_has(ctx, comm):
 
 
 def _tgt_view(path, path_map):
-    """``path`` (host) as tgtd sees it (kolla: /etc/kolla/tgtd/conf.d -> /etc/tgt/conf.d)."""
+    """``path`` (host) as tgt-admin sees it, through the layout's ``path_map``."""
     inverse = dict((v, k) for k, v in (path_map or {}).items())
     return map_path(path, inverse)
 

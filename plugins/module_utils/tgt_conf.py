@@ -11,8 +11,10 @@ node's filesystem and records every ``include`` directive, the files read, the
 ``<target ...>`` names, ``default-driver`` and every problem (missing file, unreadable
 file, include loop) without raising.
 
-:func:`covers` answers the question of seed 000: does some include make tgt read the
-files cinder writes into ``volumes_dir`` (``<volumes_dir>/volume-<uuid>``)?
+:func:`covers` answers the question the tgt include check asks: does some include make
+tgt read the files cinder writes into ``volumes_dir`` (``<volumes_dir>/volume-<uuid>``)?
+``read_tgt_config`` is standard library only and self-contained, so that its source can
+also run inside a container (``python3 -c``, kolla's ``cinder_volume``).
 
 Assumptions (tgt-admin(8) behaviour, not checked against the tgt source):
 
@@ -65,8 +67,9 @@ def strip_root(root, path):
 def map_path(path, path_map):
     """Rewrite ``path`` through ``path_map`` ({prefix_as_seen_by_tgt: prefix_on_host}).
 
-    Used for containers: kolla's ``tgtd`` reads ``/etc/tgt`` which is
-    ``/etc/kolla/tgtd`` on the host. The longest matching prefix wins.
+    Used when a container reads a bind-mounted host directory (a site override; kolla
+    itself keeps ``/etc/tgt`` in its images, read with ``<cli> exec``). The longest
+    matching prefix wins.
     """
     if not path_map:
         return path
@@ -95,8 +98,8 @@ def read_tgt_config(targets_conf, root='/', path_map=None, max_files=2000):
     """Walk ``targets_conf`` and its includes.
 
     ``targets_conf`` is a host path. Include patterns are paths as tgtd sees them;
-    ``path_map`` ({tgt view prefix: host prefix}) maps them to the host for containers
-    (kolla: ``{'/etc/tgt': '/etc/kolla/tgtd'}``) and ``root`` is where the host's ``/``
+    ``path_map`` ({tgt view prefix: host prefix}) maps them to the host for a container
+    reading a bind-mounted host directory, and ``root`` is where the host's ``/``
     is mounted (tests). Every ``file``, ``files_read`` and ``matches`` entry is a host
     path (what a fix edits); ``pattern`` is the directive as written and ``resolved``
     the absolute pattern in tgtd's view (what :func:`covers` compares). Returns::
