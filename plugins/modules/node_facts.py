@@ -80,8 +80,9 @@ attributes:
     support: full
 notes:
   - Runs with the managed node's Python 3.9 or later and its standard library only.
-  - The kolla tgt layout assumes the C(tgtd) container reads C(/etc/tgt) from the host
-    directory C(/etc/kolla/tgtd/).
+  - On kolla, tgt's configuration is C(/etc/tgt) inside the C(cinder_volume) image (where
+    cinder runs C(tgt-admin)); it is read there with C(<cli> exec cinder_volume python3),
+    bounded by O(command_timeout). The host's C(/etc/kolla/tgtd/) holds only C(config.json).
 seealso:
   - name: Facts contract
     description: docs/DEVELOPING.md in the collection.

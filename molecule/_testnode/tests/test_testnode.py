@@ -45,10 +45,11 @@ def test_tgt(host):
         assert host.run("command -v juju").rc != 0
     elif n == "sd-kolla":
         assert host.run("command -v tgtadm").rc != 0          # no tgt on a kolla host
-        assert host.file("/etc/kolla/tgtd/conf.d/cinder_tgt.conf").exists
-        # the sibling tgtd reads the node's /etc/kolla/tgtd as its /etc/tgt
-        out = host.check_output("podman exec sdtn-tgtd cat /etc/tgt/conf.d/cinder_tgt.conf")
-        assert out.strip() == "include /var/lib/cinder/volumes/*"
+        # as kolla's images: the include is line 1 of /etc/tgt/targets.conf inside the
+        # cinder_volume sibling (where tgt-admin runs); the host's /etc/kolla/tgtd has only config.json
+        out = host.check_output("podman exec sdtn-cinder_volume cat /etc/tgt/targets.conf")
+        assert out.splitlines()[0] == "include /var/lib/cinder/volumes/*"
+        assert sorted(host.check_output("ls -A /etc/kolla/tgtd").split()) == ["config.json"]
         assert host.run("podman exec sdtn-tgtd tgtadm --lld iscsi --op show --mode target").rc == 0
 
 

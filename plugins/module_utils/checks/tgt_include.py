@@ -202,6 +202,8 @@ def evaluate(facts, log_limit=5):
             # where tgt_config and each include's paths are: host, or inside tgt_read_in
             tgt_ev['tgt_config_side'] = tgt.get('config_side')
             tgt_ev['tgt_read_in'] = tgt.get('read_in')
+        # the layout entry tgt's paths come from has no public source (an assumption)
+        tgt_ev['tgt_layout_assumption'] = bool(tgt.get('layout_assumption', False))
         if logs:
             tgt_ev['log_file'] = log.get('file')
             tgt_ev['log_lines'] = logs

@@ -26,6 +26,14 @@ volumes_dir = /var/lib/cinder/volumes
 SECRET = 'S3cretChapPassw0rd'
 
 
+def _evaluate(check, facts):
+    """The check's evaluate, whether it takes (facts) or (facts, params)."""
+    import inspect
+    if 'params' in inspect.signature(check.evaluate).parameters:
+        return check.evaluate(facts, {})
+    return check.evaluate(facts)
+
+
 def put(root, path, text):
     real = root / path.lstrip('/')
     real.parent.mkdir(parents=True, exist_ok=True)
@@ -127,3 +135,30 @@ def test_packaged_hosts_still_read_the_host_file(tmp_path):
     tgt = gather(['tgt'], ctx)['tgt']
     assert tgt['config_side'] == 'host' and tgt['read_in'] is None
     assert tgt['files_read'] == ['/etc/tgt/targets.conf', '/etc/tgt/conf.d/cinder.conf']
+
+
+def test_kolla_evidence_says_where_tgt_config_was_read(tmp_path):
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks import tgt_include
+    runner = ExecRunner({'cinder_volume': image_root(tmp_path, 'cv', include=False),
+                         'tgtd': image_root(tmp_path, 'tgtd')})
+    facts = gather(['cinder', 'tgt'], kolla_ctx(tmp_path, runner, ['cinder_volume', 'tgtd']))
+    fired = [r for r in _evaluate(tgt_include, facts) if r['id'] == 'cinder.tgt_include_missing'
+             and r['status'] not in ('ok', 'skipped')]
+    assert fired, _evaluate(tgt_include, facts)
+    ev = fired[0]['evidence']
+    assert ev['tgt_config_side'] == 'container' and ev['tgt_read_in'] == 'cinder_volume'
+    assert ev['tgt_layout_assumption'] is False
+
+
+def test_assumed_tgt_layout_reaches_the_evidence(tmp_path):
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks import tgt_include
+    put(tmp_path, '/var/lib/config-data/puppet-generated/cinder/etc/cinder/cinder.conf', CINDER_CONF)
+    put(tmp_path, '/etc/tgt/targets.conf', '# nothing\n')
+    ctx = Context(root=str(tmp_path), params={}, runner=None, detected=layout.detect(str(tmp_path)))
+    facts = gather(['cinder', 'tgt'], ctx)
+    assert facts['layout']['flavour'] == 'tripleo'
+    assert facts['tgt']['layout_assumption'] is True
+    fired = [r for r in _evaluate(tgt_include, facts) if r['status'] not in ('ok', 'skipped')]
+    assert fired and all(r['evidence']['tgt_layout_assumption'] is True for r in fired
+                         if 'tgt_layout_assumption' in r['evidence'])
+    assert any('tgt_layout_assumption' in r['evidence'] for r in fired)

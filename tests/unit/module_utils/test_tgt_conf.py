@@ -121,25 +121,25 @@ def test_unreadable_file(tmp_path):
     assert not covers(res['includes'], '/etc/tgt/conf.d')
 
 
-def test_kolla_path_map(tmp_path):
-    write(tmp_path, '/etc/kolla/tgtd/targets.conf', 'include /etc/tgt/conf.d/*.conf\n')
-    write(tmp_path, '/etc/kolla/tgtd/conf.d/cinder.conf', 'include /var/lib/cinder/volumes/*\n')
-    res = read_tgt_config('/etc/kolla/tgtd/targets.conf', root=str(tmp_path),
-                          path_map={'/etc/tgt': '/etc/kolla/tgtd'})
+def test_bind_mounted_path_map(tmp_path):
+    write(tmp_path, '/srv/tgt-host/targets.conf', 'include /etc/tgt/conf.d/*.conf\n')
+    write(tmp_path, '/srv/tgt-host/conf.d/cinder.conf', 'include /var/lib/cinder/volumes/*\n')
+    res = read_tgt_config('/srv/tgt-host/targets.conf', root=str(tmp_path),
+                          path_map={'/etc/tgt': '/srv/tgt-host'})
     assert res['found'] and res['errors'] == []
-    assert res['files_read'] == ['/etc/kolla/tgtd/targets.conf',
-                                 '/etc/kolla/tgtd/conf.d/cinder.conf']
-    assert res['includes'][1]['file'] == '/etc/kolla/tgtd/conf.d/cinder.conf'
+    assert res['files_read'] == ['/srv/tgt-host/targets.conf',
+                                 '/srv/tgt-host/conf.d/cinder.conf']
+    assert res['includes'][1]['file'] == '/srv/tgt-host/conf.d/cinder.conf'
     assert res['includes'][0]['resolved'] == '/etc/tgt/conf.d/*.conf'
     assert covers(res['includes'], '/var/lib/cinder/volumes')
 
 
 def test_map_path():
-    pm = {'/etc/tgt': '/etc/kolla/tgtd', '/etc/tgt/conf.d': '/srv/confd'}
-    assert map_path('/etc/tgt/targets.conf', pm) == '/etc/kolla/tgtd/targets.conf'
+    pm = {'/etc/tgt': '/srv/tgt-host', '/etc/tgt/conf.d': '/srv/confd'}
+    assert map_path('/etc/tgt/targets.conf', pm) == '/srv/tgt-host/targets.conf'
     assert map_path('/etc/tgt/conf.d/x', pm) == '/srv/confd/x'   # longest prefix
     assert map_path('/etc/tgtx/y', pm) == '/etc/tgtx/y'
-    assert map_path('/etc/tgt', pm) == '/etc/kolla/tgtd'
+    assert map_path('/etc/tgt', pm) == '/srv/tgt-host'
 
 
 @pytest.mark.parametrize('pattern, covered', [
