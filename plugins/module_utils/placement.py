@@ -60,6 +60,9 @@ COMPUTE_SERVERS_MV = '2.69'    # cell-down partial records instead of silent omi
 COMPUTE_MIGRATIONS_MV = '2.59'  # migration uuid, paging
 COMPUTE_HYPERVISORS_MV = '2.53'  # hypervisor id = compute node uuid = provider uuid
 PAGE = 1000
+CONSUMERS_MODE_MAX = 100       # up to this many named consumers: read their own records
+SCOPED_ROOTS_MAX = 50          # up to this many named root trees: nova read per root
+UUID_RX = re.compile(r'^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$')
 AUTO_BUDGET_BASE = 50          # automatic request budget: this, plus what the work needs (Api.grow)
 SERVER_LISTINGS = ('hypervisors', 'servers')
 
@@ -312,35 +315,90 @@ class Auditor(object):
         self.multi_node_hosts = []  # hosts with several nodes listed through /servers/detail?host
         self.migrations = []       # in-progress migration dicts
         self.log_evidence = parse_log_lines(params.get('nova_compute_log_lines'))
+        self.unknown_filters = []
 
     # -------------------------------------------------------------- reads
-    def read_providers(self):
-        body = _get_ok(self.api, 'placement', '/resource_providers', PLACEMENT_MV,
-                       'placement GET /resource_providers')
-        for rp in body.get('resource_providers') or []:
+    def workers(self):
+        return max(1, int(self.params.get('concurrency') or 1))
+
+    def pmap(self, fn, items):
+        """fn over items, ``concurrency`` at a time; the first exception (Abort) is raised after
+        every started call has ended (each is bounded by the API timeout)."""
+        items = list(items)
+        n = min(self.workers(), len(items))
+        if n <= 1:
+            return [fn(i) for i in items]
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            futs = [pool.submit(fn, i) for i in items]
+            out = []
+            for f in futs:
+                exc = f.exception()
+                if exc is not None:
+                    for g in futs:
+                        g.cancel()
+                    raise exc
+                out.append(f.result())
+            return out
+
+    def scope_mode(self):
+        """``consumers``: few consumers named and no providers: their own records are read
+        (GET /allocations/{c}), no provider or nova listing. ``providers``: providers named (at
+        most SCOPED_ROOTS_MAX root trees, decided in read_providers): per-root reads only.
+        ``all``: the whole cloud (one provider list, every provider, one nova listing)."""
+        consumers = self.params.get('consumers') or []
+        if consumers and not self.params.get('resource_providers') and len(consumers) <= CONSUMERS_MODE_MAX:
+            return 'consumers'
+        if self.params.get('resource_providers'):
+            return 'providers'
+        return 'all'
+
+    def _add_providers(self, rps):
+        for rp in rps or []:
             self.providers[rp['uuid']] = {
                 'uuid': rp['uuid'], 'name': rp.get('name'),
                 'root': rp.get('root_provider_uuid') or rp['uuid'],
                 'parent': rp.get('parent_provider_uuid')}
-        roots = sorted((p for p in self.providers.values() if p['root'] == p['uuid']),
-                       key=lambda p: (p['name'] or '', p['uuid']))
+
+    def read_providers(self):
+        """Every provider (mode ``all``), or only the trees of the named ones (``providers``:
+        ``GET /resource_providers?name=`` / ``?uuid=`` per name, then ``?in_tree=`` per root)."""
         wanted = self.params.get('resource_providers')
-        if wanted:
-            wanted = set(wanted)
-            sel = [p for p in roots if p['uuid'] in wanted or p['name'] in wanted]
-            # a child named explicitly selects its root tree
-            for p in self.providers.values():
-                if (p['uuid'] in wanted or p['name'] in wanted) and p['root'] != p['uuid']:
-                    root = self.providers.get(p['root'])
-                    if root and root not in sel:
-                        sel.append(root)
-            found = set()
-            for p in self.providers.values():
-                found.update((p['uuid'], p['name']))
-            self.unknown_filters = sorted(w for w in wanted if w not in found)
-            roots = sel
-        else:
-            self.unknown_filters = []
+        self.unknown_filters = []
+        if not wanted:
+            body = _get_ok(self.api, 'placement', '/resource_providers', PLACEMENT_MV,
+                           'placement GET /resource_providers')
+            self._add_providers(body.get('resource_providers'))
+            roots = sorted((p for p in self.providers.values() if p['root'] == p['uuid']),
+                           key=lambda p: (p['name'] or '', p['uuid']))
+            self.roots_in_scope = [p['uuid'] for p in roots]
+            return
+        wanted = sorted(set(wanted))
+        queries = []
+        for w in wanted:
+            queries.append((w, '/resource_providers?name=%s' % quote(w, safe='')))
+            if UUID_RX.match(w):
+                queries.append((w, '/resource_providers?uuid=%s' % w.lower()))
+
+        def lookup(q):
+            w, path = q
+            body = _get_ok(self.api, 'placement', path, PLACEMENT_MV,
+                           'placement GET /resource_providers?name|uuid')
+            return w, body.get('resource_providers') or []
+        found = {}
+        for w, rps in self.pmap(lookup, queries):
+            found.setdefault(w, []).extend(rps)
+        self.unknown_filters = sorted(w for w in wanted if not found.get(w))
+        root_ids = sorted(set((rp.get('root_provider_uuid') or rp['uuid'])
+                              for rps in found.values() for rp in rps))
+
+        def tree(root):
+            body = _get_ok(self.api, 'placement', '/resource_providers?in_tree=%s' % root, PLACEMENT_MV,
+                           'placement GET /resource_providers?in_tree')
+            return body.get('resource_providers') or []
+        for rps in self.pmap(tree, root_ids):
+            self._add_providers(rps)
+        roots = sorted((self.providers[r] for r in root_ids if r in self.providers),
+                       key=lambda p: (p['name'] or '', p['uuid']))
         self.roots_in_scope = [p['uuid'] for p in roots]
 
     def read_allocations(self):
@@ -357,14 +415,31 @@ class Auditor(object):
                 raise _fail_service('placement', status, path, body)
             return rp, body.get('allocations') or {}
 
-        workers = max(1, int(self.params.get('concurrency') or 1))
-        if workers == 1 or len(rps) < 2:
-            results = [one(rp) for rp in rps]
-        else:
-            with ThreadPoolExecutor(max_workers=min(workers, len(rps))) as pool:
-                results = list(pool.map(one, rps))
-        for rp, allocs in results:
+        for rp, allocs in self.pmap(one, rps):
             self.allocs[rp] = allocs
+
+    def read_consumers(self):
+        """Mode ``consumers``: each named consumer's own record (``GET /allocations/{c}``), then
+        the providers it uses (one ``GET /resource_providers``, for their roots and names)."""
+        consumers = sorted(set(self.params.get('consumers') or []))
+
+        def one(c):
+            return c, _read_consumer(self.api, c)
+        records = self.pmap(one, consumers)
+        body = _get_ok(self.api, 'placement', '/resource_providers', PLACEMENT_MV,
+                       'placement GET /resource_providers')
+        self._add_providers(body.get('resource_providers'))
+        roots = set()
+        for c, rec in records:
+            for rp, a in (rec.get('allocations') or {}).items():
+                if rp not in self.providers:     # created after the list: its own record
+                    self.providers[rp] = {'uuid': rp, 'name': None, 'root': rp, 'parent': None}
+                self.allocs.setdefault(rp, {})[c] = {
+                    'resources': dict(a.get('resources') or {}),
+                    'consumer_generation': rec.get('consumer_generation')}
+                roots.add(self.providers[rp]['root'])
+        self.roots_in_scope = [p['uuid'] for p in sorted(
+            (self.providers[r] for r in roots), key=lambda p: (p['name'] or '', p['uuid']))]
 
     def listing(self):
         mode = self.params.get('server_listing') or 'hypervisors'
@@ -372,8 +447,16 @@ class Auditor(object):
             raise ValueError('server_listing must be one of %s' % ', '.join(SERVER_LISTINGS))
         return mode
 
+    def per_root(self):
+        """Nova is read per root (hypervisor show, servers of that node) rather than listed."""
+        return self.scope_mode() != 'all' and self.listing() == 'hypervisors' \
+            and len(self.roots_in_scope) <= SCOPED_ROOTS_MAX
+
     def read_nova(self):
         """The nova listing (no migrations: those are read after the allocations)."""
+        if self.per_root():
+            self._read_nova_per_root()
+            return
         if self.listing() == 'servers':
             self._read_hypervisors('/os-hypervisors/detail', 'compute GET /os-hypervisors/detail')
             for s in _paged(self.api, '/servers/detail?all_tenants=1', 'servers', COMPUTE_SERVERS_MV,
@@ -408,6 +491,41 @@ class Auditor(object):
                             self.servers[s['id']], self._root_ident(hv['id'])):
                         self.listed_on.setdefault(s['id'], set()).add(hv['id'])
 
+    def _read_nova_per_root(self):
+        """Per root in scope, ``concurrency`` at a time: ``GET /os-hypervisors/{uuid}`` (its host
+        and node; 404: not a compute node) and, in mode ``providers``, that node's servers with
+        ``GET /servers/detail?all_tenants=1&host=H&node=N`` (exact per node, ironic included).
+        In mode ``consumers`` every consumer is read with GET /servers/{id} anyway: no listing."""
+        listing = self.scope_mode() == 'providers'
+
+        def one(root):
+            path = '/os-hypervisors/%s' % root
+            status, body = self.api.call('compute', 'GET', path, COMPUTE_HYPERVISORS_MV,
+                                         kind='compute GET /os-hypervisors/{uuid}')
+            if status in (400, 404):     # not a compute node (or not a uuid nova knows)
+                return root, None, []
+            if status != 200 or not isinstance(body, dict) or 'hypervisor' not in body:
+                raise _fail_service('compute', status, path, body)
+            hv = body['hypervisor']
+            host = (hv.get('service') or {}).get('host')
+            node = hv.get('hypervisor_hostname')
+            servers = []
+            if listing and host and node:
+                servers = list(_paged(self.api, '/servers/detail?all_tenants=1&host=%s&node=%s'
+                                      % (quote(str(host), safe=''), quote(str(node), safe='')),
+                                      'servers', COMPUTE_SERVERS_MV, 'compute GET /servers/detail?host&node'))
+            return root, {'host': host, 'node': node}, servers
+
+        for root, hv, servers in self.pmap(one, self.roots_in_scope):
+            if hv is None:
+                continue
+            self.hypervisors[root] = hv
+            for srv in servers:
+                self._add_listed_server(srv)
+                summary = self.servers[srv['id']]
+                if summary.get('host') == hv['host'] and self._server_on_root(summary, self._root_ident(root)):
+                    self.listed_on.setdefault(srv['id'], set()).add(root)
+
     def _read_hypervisors(self, path, kind):
         per_host = {}
         for hv in _paged(self.api, path, 'hypervisors', COMPUTE_HYPERVISORS_MV, kind):
@@ -429,35 +547,64 @@ class Auditor(object):
         self.servers[s['id']] = _server_summary(s)
         self.listed_uuids.add(s['id'])
 
-    def fetch_migrations(self):
-        """Every migration not in a final state, from the whole (paged) list."""
+    def fetch_migrations(self, hosts=None):
+        """Every migration not in a final state: the whole (paged) list, or with ``hosts`` the
+        (paged) lists of ``GET /os-migrations?host=H`` (source or destination host H)."""
+        paths = ['/os-migrations'] if hosts is None else [
+            '/os-migrations?host=%s' % quote(str(h), safe='') for h in sorted(hosts)]
         out = []
-        for m in _paged(self.api, '/os-migrations', 'migrations', COMPUTE_MIGRATIONS_MV,
-                        'compute GET /os-migrations', marker_key='uuid'):
-            if (m.get('status') or '').lower() not in FINAL_MIGRATION_STATES:
-                out.append({
-                    'uuid': m.get('uuid'), 'instance_uuid': m.get('instance_uuid'),
-                    'status': m.get('status'), 'type': m.get('migration_type'),
-                    'source_compute': m.get('source_compute'), 'dest_compute': m.get('dest_compute'),
-                    'source_node': m.get('source_node'), 'dest_node': m.get('dest_node')})
+        seen = set()
+
+        def one(path):
+            return list(_paged(self.api, path, 'migrations', COMPUTE_MIGRATIONS_MV,
+                               'compute GET /os-migrations', marker_key='uuid'))
+        for page in self.pmap(one, paths):
+            for m in page:
+                key = m.get('uuid') or id(m)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if (m.get('status') or '').lower() not in FINAL_MIGRATION_STATES:
+                    out.append({
+                        'uuid': m.get('uuid'), 'instance_uuid': m.get('instance_uuid'),
+                        'status': m.get('status'), 'type': m.get('migration_type'),
+                        'source_compute': m.get('source_compute'), 'dest_compute': m.get('dest_compute'),
+                        'source_node': m.get('source_node'), 'dest_node': m.get('dest_node')})
         return out
 
     def read_migrations(self):
-        self.migrations = self.fetch_migrations()
+        """After the allocations. Per host (``?host=``) when every root in scope is a compute node
+        read per root: a migration holding an allocation on a compute node's tree has that node's
+        host as source or destination. Otherwise (sharing or other non-compute providers, or the
+        whole cloud) the whole list."""
+        hosts = None
+        if self.per_root() and self.roots_in_scope and all(
+                (self.hypervisors.get(r) or {}).get('host') for r in self.roots_in_scope):
+            hosts = set(self.hypervisors[r]['host'] for r in self.roots_in_scope)
+        self.migrations = self.fetch_migrations(hosts)
 
     def read_scope(self):
-        """Providers whose allocations this audit read (None: every provider of a consumer)."""
+        """Providers whose allocations this audit read (None: each consumer's whole record)."""
+        if self.scope_mode() == 'consumers':
+            return None
         return set(self.allocs)
 
     def read_all(self):
-        """Providers; then allocations and the nova listing side by side; then migrations.
+        """Providers (or the consumers' own records); then allocations and nova side by side;
+        then migrations.
 
         The migrations are read last on purpose: a migration uuid that holds an allocation we
         read had its migration record created before that allocation was written, so it is in
         the list (read after the allocations) unless it finished meanwhile.
         """
-        self.read_providers()
         self.listing()
+        if self.scope_mode() == 'consumers':
+            self.read_consumers()
+            self.api.grow(3 * len(self.roots_in_scope))
+            self.read_nova()
+            self.read_migrations()
+            return
+        self.read_providers()
         in_scope = set(self.roots_in_scope)
         # allocation read + nova listing/show per provider in scope
         self.api.grow(3 * sum(1 for p in self.providers.values() if p['root'] in in_scope))
@@ -524,10 +671,21 @@ class Auditor(object):
 
         self.api.grow(len(per) + 2)   # at most one GET /servers/{id} per consumer
         out = {'orphans': [], 'moved': [], 'skipped': [], 'ok': 0}
-        confirmed = {}   # consumer -> server summary or None (404), from GET /servers/{id}
         only = set(self.params.get('consumers') or [])
         if only:
             per = dict((c, v) for c, v in per.items() if c in only)
+        # suspects: consumers without positive evidence on one of their roots (and no migration);
+        # each is read once with GET /servers/{id}, concurrency at a time
+        suspects = set()
+        for consumer, roots in per.items():
+            if consumer in mig_uuids or consumer in mig_instances:
+                continue
+            if self.listing() == 'servers' and consumer in self.servers:
+                continue
+            if any(root not in self.listed_on.get(consumer, ()) for root in roots):
+                suspects.add(consumer)
+        # consumer -> server summary or None (404), from GET /servers/{id}
+        confirmed = dict(self.pmap(lambda c: (c, self.get_server(c)), sorted(suspects)))
         for consumer in sorted(per):
             for root in sorted(per[consumer], key=lambda r: (self.providers[r]['name'] or '', r)):
                 ident = self._root_ident(root)
@@ -552,8 +710,6 @@ class Auditor(object):
                 if self.listing() == 'servers':
                     server = self.servers.get(consumer)
                 if server is None:
-                    if consumer not in confirmed:
-                        confirmed[consumer] = self.get_server(consumer)
                     server = confirmed[consumer]
                     if server is None:
                         res = self._resources_of(per[consumer])

@@ -122,7 +122,12 @@ options:
     default: reconfirm
   concurrency:
     description:
-      - Parallel per-provider allocation reads.
+      - How many independent API reads run at the same time - provider allocation reads,
+        per-root nova reads (scoped runs), C(GET /servers/{id}) confirmations, per-host
+        migration lists, provider lookups and consumer records. The HTTP connection pool is
+        sized to it. The nova listing of a whole-cloud run is one more thread beside it.
+      - The useful value is about the number of placement/nova-api worker processes the cloud
+        runs (more only queues in the services).
     type: int
     default: 4
   server_listing:
@@ -168,11 +173,22 @@ attributes:
 requirements:
   - openstacksdk
 notes:
-  - API calls per audit - 1 provider list, one allocation read per provider in scope,
-    ceil(H/1000) hypervisor pages, ceil(M/1000) migration pages, and one C(GET /servers/{id}) per
-    suspect consumer; with O(server_listing=servers) also ceil(S/1000) server pages, with
-    O(server_listing=hypervisors) ceil(S_h/1000) server pages per host with several nodes.
-    Removal adds 2 per consumer (GET + PUT), 3-5 when a 409 forces a re-read.
+  - What is read depends on the scope (each independent read O(concurrency) at a time).
+  - Whole cloud (no O(resource_providers), no O(consumers) or more than 100) - 1 provider list,
+    one allocation read per provider, beside them ceil(H/1000) pages of
+    C(GET /os-hypervisors/detail?with_servers=true) (plus ceil(S_h/1000) server pages per host with
+    several nodes), then ceil(M/1000) migration pages and one C(GET /servers/{id}) per suspect
+    consumer (no positive evidence). With O(server_listing=servers) the full server listing instead.
+  - Named providers (up to 50 root trees) - per name C(GET /resource_providers?name=) (and
+    C(?uuid=) for a uuid), per root C(?in_tree=), one allocation read per provider of those trees,
+    per root C(GET /os-hypervisors/{uuid}) and that node's C(GET /servers/detail?all_tenants=1&host=H&node=N),
+    the migrations of those hosts (C(GET /os-migrations?host=H); the whole list when a root is no
+    compute node), and C(GET /servers/{id}) per suspect. Nothing is listed for the whole cloud.
+  - Named consumers (up to 100, no providers; the fix's run) - C(GET /allocations/{c}) per
+    consumer, 1 provider list, C(GET /os-hypervisors/{uuid}) per root they use, the migrations of
+    those hosts, C(GET /servers/{id}) per consumer not held by a migration.
+  - Removal adds 2 per consumer (GET + PUT); a consumer that changed since the audit adds a
+    C(GET /servers/{id}) and the whole migration list (re-confirmation); 409 adds one more round.
   - The placement allocation reads and the nova listing run at the same time; the migration list
     is read after the allocation reads, so an in-progress migration that holds an allocation
     read by this run is always known.
@@ -387,6 +403,21 @@ class PlacementAllocationsModule(OpenStackModule):
             self.params['api_timeout'] = None
         return super(PlacementAllocationsModule, self).openstack_cloud_from_module()
 
+    def _size_connection_pool(self, concurrency):
+        """One pooled connection per concurrent read (requests keeps 10 per host by default:
+        beyond that, connections would be opened and dropped on every call)."""
+        try:
+            from keystoneauth1.session import TCPKeepAliveAdapter as adapter_class
+        except ImportError:  # pragma: no cover
+            from requests.adapters import HTTPAdapter as adapter_class
+        try:
+            sess = self.conn.session.session
+        except AttributeError:  # pragma: no cover
+            return
+        size = max(10, int(concurrency) + 2)
+        for prefix in ('https://', 'http://'):
+            sess.mount(prefix, adapter_class(pool_connections=10, pool_maxsize=size))
+
     def run(self):
         p = self.params
         for name in ('max_deletes', 'request_budget', 'concurrency', 'deadline'):
@@ -406,6 +437,7 @@ class PlacementAllocationsModule(OpenStackModule):
                      deadline=p['deadline'], api_timeout=getattr(self, '_api_timeout', None))
         api.auto_budget = not p['request_budget']
         api.transport = pl.sdk_transport(self.conn, api)
+        self._size_connection_pool(p['concurrency'])
         result = dict(changed=False, aborted=None, abort_message=None, orphans=[], moved=[],
                       skipped_consumers=[], removed=[], providers_checked=[], migrations_in_progress=[],
                       unknown_resource_providers=[], log_consumers_not_flagged=[],

@@ -70,10 +70,15 @@ class FakeCloud(object):
         return self.compute(method, path, mv)
 
     def placement(self, method, path, body):
-        if path == '/resource_providers':
+        if path.split('?')[0] == '/resource_providers':
+            q = dict(kv.split('=', 1) for kv in path.split('?', 1)[1].split('&')) if '?' in path else {}
+            from urllib.parse import unquote
+            q = dict((k, unquote(v)) for k, v in q.items())
+            assert set(q) <= {'name', 'uuid', 'in_tree'}, q
             return 200, {'resource_providers': [
                 {'uuid': u, 'name': n, 'root_provider_uuid': r, 'parent_provider_uuid': p, 'generation': 1}
-                for u, (n, r, p) in self.rps.items()]}
+                for u, (n, r, p) in self.rps.items()
+                if q.get('name', n) == n and q.get('uuid', u) == u and q.get('in_tree', r) == r]}
         m = re.match(r'^/resource_providers/([^/]+)/allocations$', path)
         if m:
             rp = m.group(1)
@@ -120,14 +125,25 @@ class FakeCloud(object):
                     hv['servers'] = srv
                 out.append(hv)
             return 200, {'hypervisors': out}
+        m = re.match(r'^/os-hypervisors/([0-9a-f-]{36})$', path)
+        if m:
+            assert mv == '2.53'
+            hv = [h for h in self.hypervisors if h['id'] == m.group(1)]
+            if not hv:
+                return 404, {'itemNotFound': {'code': 404, 'message': 'Hypervisor %s could not be found.' % m.group(1)}}
+            return 200, {'hypervisor': dict(hv[0])}
         if path.startswith('/servers/detail'):
             assert mv == '2.69' and 'all_tenants=1' in path
             m = re.search(r'[?&]host=([^&]+)', path)
+            n = re.search(r'[?&]node=([^&]+)', path)
             return 200, {'servers': [s for s in self.servers.values()
-                                     if m is None or s.get('OS-EXT-SRV-ATTR:host') == m.group(1)]}
+                                     if (m is None or s.get('OS-EXT-SRV-ATTR:host') == m.group(1))
+                                     and (n is None or s.get('OS-EXT-SRV-ATTR:hypervisor_hostname') == n.group(1))]}
         if path.startswith('/os-migrations'):
             assert mv == '2.59'
-            return 200, {'migrations': self.migrations}
+            m = re.search(r'[?&]host=([^&]+)', path)
+            return 200, {'migrations': [x for x in self.migrations if m is None or m.group(1) in (
+                x.get('source_compute'), x.get('dest_compute'))]}
         m = re.match(r'^/servers/([^/?]+)$', path)
         sid = m.group(1)
         s = self.servers.get(sid) or self.hidden.get(sid)
@@ -306,7 +322,8 @@ def test_down_cell_live_servers_are_never_orphans(cloud):
     assert e.value.reason == 'cell_down'
 
 
-def test_listing_is_only_positive_evidence(cloud):
+def test_listing_is_only_positive_evidence(cloud, monkeypatch):
+    monkeypatch.setattr(pl, 'CONSUMERS_MODE_MAX', 0)   # the whole-cloud path, filtered to LIVE
     # listed under compute-2 by the hypervisor listing, but its own record says compute-1:
     # the record decides (fine on compute-1), the listing never makes it moved
     api, found = run_audit(cloud, consumers=[LIVE])
@@ -325,9 +342,7 @@ def test_listing_is_only_positive_evidence(cloud):
     assert found['ok'] == 1 and api.by_kind['compute GET /servers/{id}'] == 1
 
 
-def test_multi_node_host_is_listed_per_host(cloud):
-    # two ironic nodes behind one nova-compute host: with_servers lists every server of the HOST
-    # under each node, so it is no evidence; the host's servers are listed with their node
+def _ironic(cloud):
     n1, n2 = 'aaaa0000-0000-4000-8000-00000000000a', 'bbbb0000-0000-4000-8000-00000000000b'
     i1, i2 = 'aaaa1111-0000-4000-8000-00000000000a', 'bbbb1111-0000-4000-8000-00000000000b'
     cloud.rps[n1] = ('ironic-node-1', n1, None)
@@ -341,22 +356,126 @@ def test_multi_node_host_is_listed_per_host(cloud):
         cloud.servers[sid] = s
     cloud.alloc(i1, {n1: bm})
     cloud.alloc(i2, {n1: bm, n2: bm})   # i2 lives on node 2; its node-1 part is leftover
-    api, found = run_audit(cloud, resource_providers=['ironic-node-1', 'ironic-node-2'])
+    return i1, i2
+
+
+def test_multi_node_host_is_listed_per_host(cloud):
+    # two ironic nodes behind one nova-compute host: with_servers lists every server of the HOST
+    # under each node, so it is no evidence; the host's servers are listed with their node
+    i1, i2 = _ironic(cloud)
+    api, found = run_audit(cloud)     # the whole cloud: one with_servers listing
     assert found['multi_node_hosts'] == ['ironic-c']
     assert api.by_kind['compute GET /servers/detail?host'] == 1
     assert any('/servers/detail?all_tenants=1&host=ironic-c' in e[2] for e in cloud.log)
-    assert found['ok'] == 2                                   # i1 on node 1, i2 on node 2
-    assert [(e['consumer'], e['root_provider']['name']) for e in found['moved']] == [(i2, 'ironic-node-1')]
-    assert api.by_kind['compute GET /servers/{id}'] == 1      # the moved verdict is from i2's record
+    assert [(e['consumer'], e['root_provider']['name']) for e in found['moved']] == [
+        (MOVED, 'compute-1'), (i2, 'ironic-node-1')]
+    assert i1 not in [e['consumer'] for e in found['orphans'] + found['skipped']]
     # a partial record in the per-host listing aborts
     cloud.servers[i1] = {'id': i1, 'status': 'UNKNOWN', 'tenant_id': 'p1', 'OS-EXT-SRV-ATTR:host': 'ironic-c'}
     with pytest.raises(pl.Abort) as e:
-        run_audit(cloud, resource_providers=['ironic-node-1'])
+        run_audit(cloud)
     assert e.value.reason == 'cell_down'
-    # out of scope: the host is not listed
-    del cloud.servers[i1]
-    api, found = run_audit(cloud, resource_providers=['compute-2'])
-    assert found['multi_node_hosts'] == [] and 'compute GET /servers/detail?host' not in api.by_kind
+
+
+def test_scoped_run_reads_only_what_its_providers_need(cloud):
+    # named providers: their trees (name/uuid lookup + in_tree), their allocations, per root a
+    # hypervisor show and that node's servers; no provider, hypervisor or server listing of the
+    # whole cloud. Exact per node, so ironic nodes of one host need nothing more.
+    i1, i2 = _ironic(cloud)
+    cloud.log = []
+    api, found = run_audit(cloud, resource_providers=['ironic-node-1', 'ironic-node-2'])
+    paths = [e[2] for e in cloud.log]
+    assert '/resource_providers' not in paths
+    assert not any(p.startswith(('/os-hypervisors/detail', '/servers/detail?all_tenants=1&limit')) for p in paths)
+    assert sorted(p for p in paths if p.startswith('/servers/detail')) == [
+        '/servers/detail?all_tenants=1&host=ironic-c&node=ironic-node-1&limit=1000',
+        '/servers/detail?all_tenants=1&host=ironic-c&node=ironic-node-2&limit=1000']
+    assert found['multi_node_hosts'] == [] and found['ok'] == 2      # i1 on node 1, i2 on node 2
+    assert [(e['consumer'], e['root_provider']['name']) for e in found['moved']] == [(i2, 'ironic-node-1')]
+    assert api.by_kind['compute GET /servers/{id}'] == 1      # the moved verdict is from i2's record
+    # every root a compute node: migrations of their host only, after the allocations
+    assert [p for p in paths if p.startswith('/os-migrations')] == ['/os-migrations?host=ironic-c&limit=1000']
+    assert max(i for i, p in enumerate(paths) if p.endswith('/allocations')) < paths.index(
+        '/os-migrations?host=ironic-c&limit=1000')
+    # a child named selects its root tree; a uuid is looked up as uuid and name
+    cloud.log = []
+    api, found = run_audit(cloud, resource_providers=[CN1_CHILD])
+    assert [p['name'] for p in found['providers_checked']] == ['compute-1']
+    assert sorted(e[2] for e in cloud.log if e[2].startswith('/resource_providers?')) == [
+        '/resource_providers?in_tree=%s' % CN1, '/resource_providers?name=%s' % CN1_CHILD,
+        '/resource_providers?uuid=%s' % CN1_CHILD]
+    assert [e['consumer'] for e in found['orphans']] == [ORPHAN]
+    assert [e['consumer'] for e in found['moved']] == [MOVED]
+    assert {e['consumer']: e['reason'] for e in found['skipped']} == {MIG: 'migration'}
+    # 1 name + 1 uuid lookup, 1 tree, 2 allocation reads, 1 show, 1 node listing, 1 migration
+    # page (host), GET /servers/{id} for ORPHAN and MOVED
+    assert api.calls == 1 + 1 + 1 + 2 + 1 + 1 + 1 + 2, api.by_kind
+
+
+def test_scoped_run_with_a_provider_that_is_no_compute_node(cloud):
+    cloud.log = []
+    api, found = run_audit(cloud, resource_providers=['bm-node-1'])
+    assert [e['consumer'] for e in found['orphans']] == [CUSTOM]
+    assert found['providers_checked'][0]['compute_node'] is False
+    # the show says 404: no node listing, and the WHOLE migration list (a migration may hold an
+    # allocation on a provider that is no compute node, e.g. a sharing provider)
+    paths = [e[2] for e in cloud.log]
+    assert '/os-hypervisors/%s' % BM in paths and not any(p.startswith('/servers/detail') for p in paths)
+    assert [p for p in paths if p.startswith('/os-migrations')] == ['/os-migrations?limit=1000']
+
+
+def test_named_consumers_are_read_from_their_own_records(cloud):
+    # the fix's run: a few consumers named, no providers: GET /allocations/{c} each, one
+    # provider list, a hypervisor show per root they use, GET /servers/{id} each, migrations
+    cloud.log = []
+    api, found = run_audit(cloud, consumers=[ORPHAN, MOVED, LIVE, MIG])
+    assert [e['consumer'] for e in found['orphans']] == [ORPHAN]
+    assert [(e['consumer'], e['root_provider']['name']) for e in found['moved']] == [(MOVED, 'compute-1')]
+    assert {e['consumer']: e['reason'] for e in found['skipped']} == {MIG: 'migration'}
+    assert found['ok'] == 2
+    paths = [e[2] for e in cloud.log]
+    assert not any(p.endswith('/allocations') and p.startswith('/resource_providers/') for p in paths)
+    assert not any(p.startswith(('/os-hypervisors/detail', '/servers/detail')) for p in paths)
+    assert api.by_kind == {'placement GET /allocations/{consumer}': 4, 'placement GET /resource_providers': 1,
+                           'compute GET /os-hypervisors/{uuid}': 2, 'compute GET /os-migrations': 2,
+                           'compute GET /servers/{id}': 3}
+    # both roots are compute nodes: the migrations of their two hosts, not the whole list
+    assert sorted(p for p in paths if p.startswith('/os-migrations')) == [
+        '/os-migrations?host=compute-1&limit=1000', '/os-migrations?host=compute-2&limit=1000']
+    assert found['orphans'][0]['allocations'] == {CN1: RES}
+    assert {p['name'] for p in found['providers_checked']} == {'compute-1', 'compute-2'}
+
+
+def test_confirmations_run_concurrently(cloud):
+    # 12 suspects whose GET /servers/{id} each take 0.2 s: 4 at a time
+    extra = ['7%07d-0000-4000-8000-000000000000' % i for i in range(12)]
+    for c in extra:
+        cloud.alloc(c, {CN2: RES})
+    inner = cloud.compute
+
+    def slow(method, path, mv):
+        if re.match(r'^/servers/7', path):
+            time.sleep(0.2)
+        return inner(method, path, mv)
+    cloud.compute = slow
+    t = time.time()
+    api, found = run_audit(cloud, concurrency=4)
+    took = time.time() - t
+    assert set(extra) <= set(e['consumer'] for e in found['orphans'])
+    assert took < 12 * 0.2 / 2, took
+
+
+def test_budget_grows_with_the_work(cloud):
+    api = pl.Api(cloud, budget=pl.AUTO_BUDGET_BASE)
+    api.auto_budget = True
+    for i in range(200):
+        cloud.alloc('8%07d-0000-4000-8000-000000000000' % i, {CN2: RES})
+    found = pl.audit(api, params())
+    assert len(found['orphans']) > 200 and api.calls > pl.AUTO_BUDGET_BASE
+    assert api.budget >= api.calls
+    with pytest.raises(pl.Abort) as e:   # a fixed budget stays a hard cap
+        run_audit(cloud, budget=pl.AUTO_BUDGET_BASE)
+    assert e.value.reason == 'request_budget'
 
 
 def test_migrations_are_read_after_the_allocations(cloud):
@@ -580,15 +699,18 @@ def _recorded(name):
     return json.loads(path.read_text())
 
 
-@pytest.mark.parametrize('name', ['lab_audit.json', 'lab_audit_servers.json'])
+@pytest.mark.parametrize('name', ['lab_audit.json', 'lab_audit_full.json', 'lab_audit_servers.json'])
 def test_recorded_lab_audit(name):
     rec = _recorded(name)
     s = rec['scenario']
+    mine = set(x['consumer'] for x in s.values()) | {s['migration']['dest_consumer']}
     found = pl.audit(pl.Api(Replay(rec['exchanges'])), rec['params'])
-    assert [e['consumer'] for e in found['orphans']] == sorted([s['orphan']['consumer'], s['custom']['consumer']])
-    assert [e['consumer'] for e in found['moved']] == [s['moved']['consumer']]
-    assert found['moved'][0]['root_provider']['name'] == 'compute-2'
-    skipped = {e['consumer']: e['reason'] for e in found['skipped']}
+    assert [e['consumer'] for e in found['orphans'] if e['consumer'] in mine] == sorted(
+        [s['orphan']['consumer'], s['custom']['consumer']])
+    assert [e['consumer'] for e in found['moved'] if e['consumer'] in mine] == [s['moved']['consumer']]
+    moved = [e for e in found['moved'] if e['consumer'] == s['moved']['consumer']][0]
+    assert moved['root_provider']['name'] == 'compute-2'
+    skipped = {e['consumer']: e['reason'] for e in found['skipped'] if e['consumer'] in mine}
     assert skipped == {s['build']['consumer']: 'build_request', s['migration']['consumer']: 'migration',
                        s['migration']['dest_consumer']: 'migration'}
     assert s['live']['consumer'] not in skipped
@@ -597,14 +719,28 @@ def test_recorded_lab_audit(name):
     # the real exchanges: no secrets, nova 404 for the orphan
     text = json.dumps(rec)
     assert 'password' not in text and 'X-Auth-Token' not in text
+    paths = [ex['path'] for ex in rec['exchanges']]
     gets = dict((ex['path'], ex) for ex in rec['exchanges'] if ex['path'].startswith('/servers/') and
                 not ex['path'].startswith('/servers/detail'))
     assert gets['/servers/%s' % s['orphan']['consumer']]['status'] == 404
+    assert max(i for i, p in enumerate(paths) if p.endswith('/allocations')) < min(
+        i for i, p in enumerate(paths) if p.startswith('/os-migrations'))
     if rec['params']['server_listing'] == 'servers':
         # nova lists build requests in /servers/detail too: the BUILD server is known from the list
         listed = [ex for ex in rec['exchanges'] if ex['path'].startswith('/servers/detail')][0]['response']
         build = [srv for srv in listed['servers'] if srv['id'] == s['build']['consumer']][0]
         assert build['status'] == 'BUILD' and build['OS-EXT-SRV-ATTR:host'] is None
+        return
+    if rec['params'].get('resource_providers'):
+        # scoped: no listing of every hypervisor or server; per root a hypervisor show (404 for
+        # the baremetal-like provider, no compute node) and that node's servers
+        assert not any(p.startswith('/os-hypervisors/detail') or p == '/resource_providers' for p in paths)
+        shows = [ex for ex in rec['exchanges'] if re.match(r'^/os-hypervisors/[0-9a-f-]{36}$', ex['path'])]
+        assert sorted(ex['status'] for ex in shows) == [200, 200, 404]
+        node = [ex for ex in rec['exchanges'] if ex['path'].startswith('/servers/detail?all_tenants=1&host=compute-1&node=compute-1')]
+        assert node and s['live']['consumer'] in [x['id'] for x in node[0]['response']['servers']]
+        # a provider that is no compute node is in scope: the whole migration list is read
+        assert '/os-migrations?limit=1000' in paths
         return
     # real with_servers answer: servers per hypervisor as {name, uuid}, no key on an empty node;
     # the live server is listed on compute-1 (fine without a GET), the BUILD one is not listed
@@ -622,11 +758,17 @@ def test_recorded_lab_audit(name):
 
 
 def test_recorded_lab_removal():
+    # the fix's run: consumers named (their own records, no provider or hypervisor listing) and
+    # the check's evidence as expected
     rec = _recorded('lab_absent.json')
     s = rec['scenario']
     api = pl.Api(Replay(rec['exchanges']))
     found = pl.audit(api, rec['params'])
     removed, skipped = pl.remove(api, found, rec['params'], check_mode=False)
+    assert all(r['since_audit'] == 'unchanged' for r in removed)
+    assert rec['params']['expected'] and not rec['params']['resource_providers']
+    assert not any(ex['path'].startswith(('/os-hypervisors/detail', '/servers/detail', '/resource_providers/'))
+                   for ex in rec['exchanges'])
     assert [(r['consumer'], r['reason']) for r in removed] == [
         (r['consumer'], r['reason']) for r in rec['removed']]
     assert {r['consumer'] for r in removed} == {s['orphan']['consumer'], s['moved']['consumer']}
