@@ -64,7 +64,7 @@ CONSUMERS_MODE_MAX = 100       # up to this many named consumers: read their own
 SCOPED_ROOTS_MAX = 50          # up to this many named root trees: nova read per root
 UUID_RX = re.compile(r'^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$')
 AUTO_BUDGET_BASE = 50          # automatic request budget: this, plus what the work needs (Api.grow)
-SERVER_LISTINGS = ('hypervisors', 'servers')
+SERVER_LISTINGS = ('hypervisors', 'hypervisors_per_root', 'servers')
 
 FINAL_MIGRATION_STATES = frozenset(
     ('completed', 'error', 'failed', 'done', 'cancelled', 'confirmed', 'reverted'))
@@ -217,12 +217,19 @@ def sdk_transport(conn, api):
 
 
 def _fail_service(service, status, path, body):
+    """Abort: what did not answer, first and short (the check's summary is cut at 300 chars),
+    then the detail."""
     what = 'did not answer' if status == 0 else 'answered HTTP %s' % status
     detail = ''
     if isinstance(body, dict) and body.get('error'):
-        detail = ' (%s)' % body['error']
+        err = str(body['error'])
+        m = re.match(r'^no answer within (\S+) s \((.*)\)$', err, re.S)
+        if m:
+            what = 'did not answer within %s s' % m.group(1)
+            err = m.group(2)
+        detail = ' (%s)' % err[:300]
     reason = 'nova_unavailable' if service == 'compute' else 'placement_unavailable'
-    return Abort(reason, '%s %s for %s%s; nothing was deleted' % (
+    return Abort(reason, '%s %s for %s; nothing was deleted%s' % (
         'nova-api' if service == 'compute' else 'placement', what, path.split('?')[0], detail))
 
 
@@ -449,7 +456,7 @@ class Auditor(object):
 
     def per_root(self):
         """Nova is read per root (hypervisor show, servers of that node) rather than listed."""
-        return self.scope_mode() != 'all' and self.listing() == 'hypervisors' \
+        return self.scope_mode() != 'all' and self.listing() != 'servers' \
             and len(self.roots_in_scope) <= SCOPED_ROOTS_MAX
 
     def read_nova(self):
@@ -463,8 +470,11 @@ class Auditor(object):
                             'compute GET /servers/detail'):
                 self._add_listed_server(s)
             return
-        per_host = self._read_hypervisors('/os-hypervisors/detail?with_servers=true',
-                                          'compute GET /os-hypervisors/detail?with_servers=true')
+        if self.listing() == 'hypervisors_per_root':
+            per_host = self._read_hypervisors_per_root()
+        else:
+            per_host = self._read_hypervisors('/os-hypervisors/detail?with_servers=true',
+                                              'compute GET /os-hypervisors/detail?with_servers=true')
         in_scope = set(self.roots_in_scope)
         for host, hvs in sorted(per_host.items(), key=lambda kv: str(kv[0])):
             if host is None:
@@ -525,6 +535,33 @@ class Auditor(object):
                 summary = self.servers[srv['id']]
                 if summary.get('host') == hv['host'] and self._server_on_root(summary, self._root_ident(root)):
                     self.listed_on.setdefault(srv['id'], set()).add(root)
+
+    def _read_hypervisors_per_root(self):
+        """``GET /os-hypervisors/{uuid}?with_servers=true`` per root in scope, ``concurrency`` at
+        a time (the same facts as the detail listing, in requests that several nova-api workers
+        answer side by side). A host seen under several roots is a multi-node host: its per-host
+        server list is no evidence (read_nova lists it with its nodes). 404: no compute node."""
+        def one(root):
+            path = '/os-hypervisors/%s?with_servers=true' % root
+            status, body = self.api.call('compute', 'GET', path, COMPUTE_HYPERVISORS_MV,
+                                         kind='compute GET /os-hypervisors/{uuid}?with_servers=true')
+            if status in (400, 404):
+                return None
+            if status != 200 or not isinstance(body, dict) or 'hypervisor' not in body:
+                raise _fail_service('compute', status, path, body)
+            return body['hypervisor']
+        per_host = {}
+        for hv in self.pmap(one, self.roots_in_scope):
+            if hv is None:
+                continue
+            hid = str(hv.get('id'))
+            host = (hv.get('service') or {}).get('host')
+            self.hypervisors[hid] = {'host': host, 'node': hv.get('hypervisor_hostname')}
+            per_host.setdefault(host, []).append({'id': hid, 'servers': hv.get('servers') or []})
+            for srv in hv.get('servers') or []:
+                if srv.get('uuid'):
+                    self.listed_uuids.add(srv['uuid'])
+        return per_host
 
     def _read_hypervisors(self, path, kind):
         per_host = {}
@@ -1019,9 +1056,8 @@ def remove(api, found, params, check_mode):
             e.removed = removed
             e.skipped = skipped
             if removed and not check_mode:
-                e.message = e.message.replace(NOTHING_DELETED, '') + (
-                    '; stopped after removing %d consumer(s) listed in removed, nothing else was '
-                    'deleted' % len(removed))
+                e.message = e.message.replace(NOTHING_DELETED, '; stopped after removing %d consumer(s) '
+                                              'listed in removed, nothing else was deleted' % len(removed))
             raise
         (removed if what == 'removed' else skipped).append(rec)
     return removed, skipped

@@ -143,11 +143,15 @@ options:
         (2.69), which gives each server's node. Much faster than C(servers) on large clouds,
         because nova-api's server detail view is slow; costs one C(GET /servers/{id}) per consumer
         that is not a server on its root (orphans, moved, building or migrating servers).
+      - C(hypervisors_per_root) - the same facts, one C(GET /os-hypervisors/{uuid}?with_servers=true)
+        per root provider, O(concurrency) at a time, so several nova-api workers answer side by
+        side (a host seen under several roots is listed with its nodes as above). More requests,
+        the same database work; faster when nova-api runs several workers on several cores.
       - C(servers) - the previous behaviour, kept as a fallback - C(GET /os-hypervisors/detail)
         plus the whole C(GET /servers/detail?all_tenants=1) listing (2.69, 1000 per page), used to
         classify; only consumers missing from the listing are read one by one.
     type: str
-    choices: [hypervisors, servers]
+    choices: [hypervisors, hypervisors_per_root, servers]
     default: hypervisors
   nova_compute_log_lines:
     description:
@@ -379,7 +383,8 @@ class PlacementAllocationsModule(OpenStackModule):
         expected=dict(type='list', elements='dict'),
         on_change=dict(type='str', default='reconfirm', choices=['reconfirm', 'skip']),
         concurrency=dict(type='int', default=4),
-        server_listing=dict(type='str', default='hypervisors', choices=['hypervisors', 'servers']),
+        server_listing=dict(type='str', default='hypervisors',
+                            choices=['hypervisors', 'hypervisors_per_root', 'servers']),
         nova_compute_log_lines=dict(type='list', elements='raw', default=[]),
     )
     module_kwargs = dict(supports_check_mode=True)

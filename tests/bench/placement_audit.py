@@ -1,21 +1,30 @@
-"""Benchmark: stackdoctor.openstack.placement_allocations (audit) vs nova-manage placement audit.
+"""Benchmarks 1-3 of the placement audit: stackdoctor.openstack.placement_allocations against
+`nova-manage placement audit`, on the bench's own lab.
 
     python tests/bench/placement_audit.py [--nodes 500] [--allocations 10000] [--orphans 50]
-                                          [--repeat 3] [--no-cache] [--keep-lab] [--profile] [--servers-listing]
+        [--repeat 3] [--concurrency N] [--no-cache] [--keep-lab] [--profile] [--servers-listing]
+        [--json FILE]
 
-Runs in the tooling venv (ansible, openstacksdk). Not a test: it prints a table and exits 0 when
-every tool names exactly the expected orphans, 1 otherwise (the 5x goal is reported, not
-asserted).
+Runs in the tooling venv (ansible, openstacksdk). Not a test: it prints every figure and exits
+0 when every tool names exactly the expected orphans (full and scoped), 1 otherwise; the goals
+are reported, not asserted.
 
-1. Brings up its OWN lab (tests/lab/lab.sh with STACKDOCTOR_LAB_PORT_BASE=15100,
-   STACKDOCTOR_LAB_DIR=/var/tmp/stackdoctor-bench-lab, clouds.yaml inside that dir), never
-   the shared one on 15000-15099, and takes it down at the end (lab.sh down: recorded PIDs).
-2. Populates it (populate.py, nova_rows.py) unless a populated snapshot for the same populate
-   code, sizes, port base, lab dir and lab venv exists in ~/.cache/stackdoctor/bench-data-<key>;
-   the snapshot is taken after the lab is down. Correctness never rests on the cache: every run
-   checks the orphan sets against the manifest and the consumer/server counts from the APIs.
-3. Times, best of --repeat: `nova-manage placement audit --verbose`, the module through
-   `ansible localhost -m`, the module's algorithm in-process, and `ansible -m ping`.
+1. Full audit: `nova-manage placement audit --verbose` vs the module through
+   `ansible localhost -m` and its algorithm in-process, same orphan set asserted.
+2. Scoped audit of one provider (one that holds an orphan): `nova-manage placement audit
+   --resource_provider UUID --verbose` vs the module through ansible (both whole processes)
+   and the module in-process (a connected session; the audit's own work).
+3. The cost to the cloud: CPU seconds the lab's service processes (keystone, placement,
+   nova-api, conductor, scheduler, computes, MariaDB when the lab has it, rabbitmq) consumed
+   during each tool's run, from /proc (utime+stime of every process of the lab's pid files and
+   its descendants, children reaped included).
+
+The lab: tests/lab/lab.sh with STACKDOCTOR_BENCH_PORT_BASE (default 15100) and
+STACKDOCTOR_BENCH_LAB_DIR (default /var/tmp/stackdoctor-bench-lab), clouds.yaml inside it,
+never the shared one on 15000-15099; `lab.sh down` first (a leftover of an interrupted run) and
+at the end, whatever happens (unless --keep-lab). Populated data is cached after a run whose
+orphan sets all matched (~/.cache/stackdoctor/bench-data-<key>); correctness never rests on
+the cache: every run checks the orphan sets against the manifest.
 """
 import argparse
 import cProfile
@@ -96,6 +105,64 @@ def bring_up(snapshot):
     raise SystemExit('bench lab did not come up:\n%s\n%s' % (p.stdout[-2000:], p.stderr[-2000:]))
 
 
+# ------------------------------------------------------------------------------ service CPU
+def _stat(pid):
+    """(ppid, utime+stime+cutime+cstime in ticks) of a pid, or None."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(')') + 2:].split()
+    return int(fields[1]), sum(int(x) for x in fields[11:15])
+
+
+def service_cpu():
+    """CPU seconds so far of every lab service: {service: seconds} (pid file + descendants)."""
+    run = os.path.join(LAB, 'run')
+    procs = {}
+    for d in os.listdir('/proc'):
+        if d.isdigit():
+            st = _stat(int(d))
+            if st:
+                procs[int(d)] = st
+    children = {}
+    for pid, (ppid, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    out = {}
+    tick = os.sysconf('SC_CLK_TCK')
+    for name in sorted(os.listdir(run)) if os.path.isdir(run) else []:
+        if not name.endswith('.pid'):
+            continue
+        try:
+            root = int(open(os.path.join(run, name)).read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        todo, ticks, seen = [root], 0, set()
+        while todo:
+            pid = todo.pop()
+            if pid in seen or pid not in procs:
+                continue
+            seen.add(pid)
+            ticks += procs[pid][1]
+            todo.extend(children.get(pid, []))
+        out[name[:-4]] = ticks / float(tick)
+    return out
+
+
+def measured(fn, *a, **kw):
+    """Run fn; add the lab services' CPU seconds during it to its result dict (element 2)."""
+    before = service_cpu()
+    r = fn(*a, **kw)
+    after = service_cpu()
+    per = dict((k, round(after[k] - before.get(k, 0.0), 2)) for k in after)
+    per = dict((k, v) for k, v in per.items() if v > 0)
+    extra = r[2] if len(r) > 2 and isinstance(r[2], dict) else {}
+    extra['service_cpu'] = round(sum(per.values()), 2)
+    extra['service_cpu_by_service'] = per
+    return r[0], r[1], extra
+
+
 # ------------------------------------------------------------------------------ the tools
 def placement_requests_since(offset):
     """Placement requests logged after offset, grouped by global request id."""
@@ -113,16 +180,21 @@ def placement_requests_since(offset):
 
 
 def log_size(name):
-    return os.path.getsize(os.path.join(LAB, 'log', name))
+    try:
+        return os.path.getsize(os.path.join(LAB, 'log', name))
+    except OSError:
+        return 0
 
 
-def run_nova_manage():
+def run_nova_manage(provider_uuid=None):
     venv_bin = os.path.dirname(lab_python())
     off = log_size('placement.log')
+    cmd = [os.path.join(venv_bin, 'nova-manage'), '--config-file',
+           os.path.join(LAB, 'etc', 'nova', 'nova.conf'), 'placement', 'audit', '--verbose']
+    if provider_uuid:
+        cmd += ['--resource_provider', provider_uuid]
     t = time.time()
-    p = subprocess.run([os.path.join(venv_bin, 'nova-manage'), '--config-file',
-                        os.path.join(LAB, 'etc', 'nova', 'nova.conf'), 'placement', 'audit', '--verbose'],
-                       capture_output=True, text=True, env=dict(LAB_ENV))
+    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(LAB_ENV))
     dt = time.time() - t
     if p.returncode not in (0, 3):
         raise SystemExit('nova-manage placement audit rc %d:\n%s' % (p.returncode, p.stderr[-3000:]))
@@ -132,7 +204,8 @@ def run_nova_manage():
 
 
 def run_ansible_module(params):
-    args = ' '.join('%s=%s' % kv for kv in sorted(params.items()))
+    args = ' '.join('%s=%s' % (k, json.dumps(v) if isinstance(v, list) else v)
+                    for k, v in sorted(params.items()))
     env = dict(LAB_ENV, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
                ANSIBLE_STDOUT_CALLBACK='json', ANSIBLE_LOAD_CALLBACK_PLUGINS='1')
     cmd = ['ansible', 'localhost', '-i', 'localhost,', '-c', 'local', '-e',
@@ -159,7 +232,7 @@ def run_ping():
                        capture_output=True, text=True, env=env, cwd=REPO)
     if p.returncode != 0:
         raise SystemExit('ansible ping failed: %s %s' % (p.stdout, p.stderr))
-    return time.time() - t
+    return time.time() - t, set(), {}
 
 
 def load_placement_utils():
@@ -170,68 +243,75 @@ def load_placement_utils():
     return mod
 
 
-def run_inprocess(pl, params, profile=False, server_listing=None):
-    """The module's algorithm in this process: same Api/transport as the module, no ansible.
-    server_listing: override the module's option (default: the module's default)."""
-    t = time.time()
+def warm_connection():
+    """An authenticated connection with both endpoints discovered (what the module has after
+    its first calls), so an in-process run times the audit's own work."""
     conn = connect()
+    conn.placement.get_endpoint()
+    conn.compute.get_endpoint()
+    return conn
 
-    def transport(service, method, path, microversion, body):
-        proxy = conn.placement if service == 'placement' else conn.compute
-        kw = {'microversion': microversion}
-        if body is not None:
-            kw['json'] = body
-        resp = proxy.request(path, method, **kw)
-        try:
-            data = resp.json() if resp.content else None
-        except ValueError:
-            data = None
-        return resp.status_code, data
 
-    api = pl.Api(transport, budget=params.get('request_budget', 2000))
+def run_inprocess(pl, params, profile=False, conn=None):
+    """The module's algorithm in this process: the module's transport (keystoneauth adapter
+    under the SDK proxy, per-call timeout), Api, Auditor. With conn: that (warm) connection;
+    else a new one (authentication and version discovery included in the time)."""
+    t = time.time()
+    conn = conn or connect()
+    api = pl.Api(None, budget=params.get('request_budget') or pl.AUTO_BUDGET_BASE,
+                 deadline=600, api_timeout=30)
+    api.auto_budget = not params.get('request_budget')
+    api.transport = pl.sdk_transport(conn, api)
     prof = cProfile.Profile() if profile else None
     phases = {}
     if prof:
         prof.enable()
-    p = dict({'concurrency': 4}, **params)
-    if server_listing:
-        p['server_listing'] = server_listing
-    a = pl.Auditor(api, p)
+    a = pl.Auditor(api, dict(params))
 
     def timed(name, fn):
-        def wrapper():
+        def wrapper(*aa, **kw):
             t1 = time.time()
             try:
-                return fn()
+                return fn(*aa, **kw)
             finally:
-                phases[name] = round(time.time() - t1, 2)
+                phases[name] = round(phases.get(name, 0) + time.time() - t1, 3)
         return wrapper
     # read_allocations and read_nova run side by side inside read_all
-    for ph in ('read_providers', 'read_allocations', 'read_nova', 'read_migrations', 'read_all'):
+    for ph in ('read_providers', 'read_consumers', 'read_allocations', 'read_nova', 'read_migrations',
+               'read_all'):
         setattr(a, ph, timed(ph, getattr(a, ph)))
     t1 = time.time()
     found = a.run()
-    phases['classify+confirm'] = round(time.time() - t1 - phases['read_all'], 2)
+    phases['classify+confirm'] = round(time.time() - t1 - phases['read_all'], 3)
     if prof:
         prof.disable()
     dt = time.time() - t
     found['api_calls'] = api.calls
     found['api_calls_by_kind'] = dict(api.by_kind)
+    found['api_seconds_by_kind'] = dict((k, round(v, 2)) for k, v in api.seconds_by_kind.items())
     found['phases'] = phases
     found['servers_listed'] = len(a.listed_uuids)
     if prof:
-        s = io.StringIO()
-        pstats.Stats(prof, stream=s).sort_stats('cumulative').print_stats(25)
-        found['profile'] = s.getvalue()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats('cumulative').print_stats(25)
+        found['profile'] = buf.getvalue()
     return dt, set(o['consumer'] for o in found['orphans']), found
 
 
-def best(n, fn, *a, **kw):
-    runs = []
-    for _ in range(n):
-        runs.append(fn(*a, **kw))
-        log('    %.2f s' % runs[-1][0])
-    return min(runs, key=lambda r: r[0]), [round(r[0], 2) for r in runs]
+def rounds(n, tools):
+    """Every tool once per round, n rounds (interleaved, so load changes hit them alike).
+    tools: [(name, fn)]; returns {name: {'best': (dt, set, extra), 'runs': [dt...], 'cpu': [...]}}"""
+    out = dict((name, {'best': None, 'runs': [], 'cpu': []}) for name, _ in tools)
+    for i in range(n):
+        for name, fn in tools:
+            r = measured(fn)
+            o = out[name]
+            o['runs'].append(round(r[0], 3))
+            o['cpu'].append(r[2]['service_cpu'])
+            if o['best'] is None or r[0] < o['best'][0]:
+                o['best'] = r
+            log('    round %d %-34s %7.3f s  (services %.2f CPU s)' % (i + 1, name, r[0], r[2]['service_cpu']))
+    return out
 
 
 def diff(name_a, a, name_b, b):
@@ -242,22 +322,41 @@ def diff(name_a, a, name_b, b):
     return False
 
 
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else 0
+
+
+def table(title, res, baseline, names):
+    print()
+    print(title)
+    print('%-44s %9s %9s %8s %10s %8s  %s' % ('tool', 'best s', 'median s', 'ratio', 'svc CPU s', 'orphans',
+                                            'runs (s)'))
+    base = res[baseline]['best'][0]
+    for name in names:
+        o = res[name]
+        best = o['best'][0]
+        ratio = '%.2fx' % (base / best) if name != baseline and 'ping' not in name else ('1.00x' if name == baseline else '-')
+        n = len(o['best'][1]) if 'ping' not in name else '-'
+        print('%-44s %9.3f %9.3f %8s %10.2f %8s  %s' % (name, best, median(o['runs']), ratio,
+                                                       median(o['cpu']), n, o['runs']))
+    print('ratio = %s best / tool best; svc CPU = median CPU seconds of the lab services during a run'
+          % baseline)
+
+
 # ------------------------------------------------------------------------------ main
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--nodes', type=int, default=500)
     ap.add_argument('--allocations', type=int, default=10000)
     ap.add_argument('--orphans', type=int, default=50)
-    ap.add_argument('--repeat', type=int, default=3)
-    ap.add_argument('--nova-manage-repeat', type=int, default=None,
-                    help='default: --repeat, or 1 when the first run takes over 120 s')
-    ap.add_argument('--concurrency', type=int, default=4, help="module's concurrency (its default: 4)")
+    ap.add_argument('--repeat', type=int, default=3, help='rounds (every tool once per round)')
+    ap.add_argument('--concurrency', type=int, default=None, help="module's concurrency (default: its own)")
     ap.add_argument('--no-cache', action='store_true', help='populate even if a snapshot exists')
     ap.add_argument('--keep-lab', action='store_true', help='leave the bench lab up at the end')
-    ap.add_argument('--profile', action='store_true', help='cProfile one in-process run')
+    ap.add_argument('--profile', action='store_true', help='cProfile one in-process full run')
     ap.add_argument('--servers-listing', action='store_true',
-                    help="also time the module in-process with server_listing=servers (the old "
-                         "full /servers/detail path, slow)")
+                    help="also time the module in-process with server_listing=servers (slow)")
     ap.add_argument('--json', help='also write the results here')
     o = ap.parse_args()
 
@@ -277,11 +376,14 @@ def main():
           open('/proc/loadavg').read().split()[0] + ' load (1 min) at start')
 
     lab('down', check=False)   # a previous interrupted bench run: its own recorded PIDs only
-    results = {'nodes': o.nodes, 'allocations': o.allocations, 'orphans': o.orphans, 'warm': warm}
+    results = {'nodes': o.nodes, 'allocations': o.allocations, 'orphans': o.orphans, 'warm': warm,
+               'load_at_start': open('/proc/loadavg').read().split()[0]}
     ok = False
     try:
         up_s, _ = bring_up(snap if warm else None)
         results['lab_up_seconds'] = round(up_s, 1)
+        results['lab_env'] = open(os.path.join(LAB, 'etc', 'lab.env')).read() \
+            if os.path.exists(os.path.join(LAB, 'etc', 'lab.env')) else ''
         log('lab up (%s): %.1f s' % ('restored populated snapshot' if warm else 'prepared data only', up_s))
         conn = connect()
         if warm:
@@ -297,7 +399,9 @@ def main():
             with open(os.path.join(LAB, 'data', 'bench-manifest.json'), 'w') as f:
                 json.dump(manifest, f)
         expected = set(manifest['orphans'])
-        rps = conn.placement.get('/resource_providers', microversion='1.14').json()['resource_providers']
+        pl = load_placement_utils()
+        rps = pl.adapter_request(conn.placement)('/resource_providers', 'GET', microversion='1.14').json()[
+            'resource_providers']
         names = set(r['name'] for r in rps)
         missing = [n['name'] for n in manifest['nodes'] if n['name'] not in names]
         if missing:
@@ -306,101 +410,129 @@ def main():
         results['resource_providers'] = len(rps)
         log('%d resource providers in placement' % len(rps))
 
-        params = {'state': 'audit', 'concurrency': o.concurrency, 'request_budget': 5000}
-        log('ansible -m ping (fixed cost of an ansible run), best of %d' % o.repeat)
-        ping_best, ping_runs = best(o.repeat, lambda: (run_ping(),))
-        log('nova-manage placement audit --verbose')
-        first = run_nova_manage()
-        log('    %.2f s' % first[0])
-        nm_n = o.nova_manage_repeat or (o.repeat if first[0] < 120 else 1)
-        nm_runs = [first] + [None] * (nm_n - 1)
-        for i in range(1, nm_n):
-            nm_runs[i] = run_nova_manage()
-            log('    %.2f s' % nm_runs[i][0])
-        nm = min(nm_runs, key=lambda r: r[0])
-        log('module through ansible (ansible localhost -m stackdoctor.openstack.placement_allocations)')
-        an, an_runs = best(o.repeat, run_ansible_module, params)
-        pl = load_placement_utils()
-        log('module algorithm in-process (module_utils/placement.py)')
-        ip, ip_runs = best(o.repeat, run_inprocess, pl, params)
-        va = None
-        if o.servers_listing:
-            log('module algorithm in-process, server_listing=servers (the old full listing)')
-            va, va_runs = best(o.repeat, run_inprocess, pl, params, server_listing='servers')
-        prof = None
-        if o.profile:
-            prof = run_inprocess(pl, params, profile=True)[2]
+        params = {'state': 'audit'}
+        if o.concurrency:
+            params['concurrency'] = o.concurrency
+        # the scoped provider: the first bench node holding an orphan (populate.plan puts orphan
+        # i on node (7i+3) mod nodes)
+        node = manifest['nodes'][3 % len(manifest['nodes'])]
+        scoped_expected = set(pl_orphans_on(manifest, node['name']))
+        sparams = dict(params, resource_providers=[node['name']])
+        warm_conn = warm_connection()
+        ipparams = dict({'concurrency': 4}, **params)
+        ipparams.pop('state')
 
-        ok = all([diff('nova-manage', nm[1], 'expected', expected),
-                  diff('module (ansible)', an[1], 'expected', expected),
-                  diff('module (in-process)', ip[1], 'expected', expected),
-                  diff('nova-manage', nm[1], 'module (ansible)', an[1])]
-                 + ([diff('module server_listing=servers', va[1], 'expected', expected)] if va else []))
-        summ = an[2]['summary']
+        # ---- benchmark 1: the whole cloud
+        log('benchmark 1: full audit, %d rounds (nova-manage, module via ansible, module in-process)' % o.repeat)
+        tools1 = [('nova-manage placement audit --verbose', run_nova_manage),
+                  ('module via ansible localhost -m', lambda: run_ansible_module(params)),
+                  ('module in-process (new connection)', lambda: run_inprocess(pl, ipparams))]
+        if o.servers_listing:
+            tools1.append(('in-process, server_listing=servers',
+                           lambda: run_inprocess(pl, dict(ipparams, server_listing='servers'))))
+        r1 = rounds(o.repeat, tools1)
+        # ---- benchmark 2: one provider
+        log('benchmark 2: scoped to %s (%s), %d rounds' % (node['name'], node['uuid'], o.repeat))
+        tools2 = [('nova-manage ... --resource_provider UUID', lambda: run_nova_manage(node['uuid'])),
+                  ('module via ansible, resource_providers=[name]', lambda: run_ansible_module(sparams)),
+                  ('module in-process (new connection)', lambda: run_inprocess(pl, dict(ipparams, **{
+                      'resource_providers': [node['name']]}))),
+                  ('module in-process (connected session)', lambda: run_inprocess(pl, dict(ipparams, **{
+                      'resource_providers': [node['name']]}), conn=warm_conn)),
+                  ('ansible -m ping (baseline)', run_ping)]
+        r2 = rounds(o.repeat, tools2)
+        prof = run_inprocess(pl, ipparams, profile=True)[2] if o.profile else None
+
+        checks = [diff('nova-manage', r1['nova-manage placement audit --verbose']['best'][1], 'expected', expected)]
+        for name in [t[0] for t in tools1[1:]]:
+            checks.append(diff(name, r1[name]['best'][1], 'expected', expected))
+        for name in [t[0] for t in tools2[:4]]:
+            checks.append(diff('scoped ' + name, r2[name]['best'][1], 'expected on ' + node['name'], scoped_expected))
+        an = r1['module via ansible localhost -m']['best'][2]
+        summ = an['summary']
         if summ['consumers'] != manifest['allocations'] or summ['servers_listed'] < manifest['instances']:
             print('  MISMATCH counts: module saw %d consumers, %d servers; expected %d, %d'
                   % (summ['consumers'], summ['servers_listed'], manifest['allocations'], manifest['instances']))
-            ok = False
-        nm_calls = nm[2]['placement_calls']
-        rows = [('nova-manage placement audit --verbose', nm[0], '%d placement + DB' % nm_calls,
-                 [round(r[0], 2) for r in nm_runs], len(nm[1])),
-                ('module via ansible localhost -m', an[0], '%d' % an[2]['api_calls'], an_runs, len(an[1])),
-                ('module algorithm in-process', ip[0], '%d' % ip[2]['api_calls'], ip_runs, len(ip[1])),
-                ('ansible -m ping (baseline)', ping_best[0], '0', ping_runs, '-')]
-        if va:
-            rows.insert(3, ('in-process, server_listing=servers', va[0], '%d' % va[2]['api_calls'],
-                            va_runs, len(va[1])))
+            checks.append(False)
+        ok = all(checks)
+
+        nm1 = r1['nova-manage placement audit --verbose']['best']
         print()
-        print('%d resource providers, %d consumers (%d servers listed), %d expected orphans; best of runs'
-              % (len(rps), summ['consumers'], summ['servers_listed'], len(expected)))
-        print('%-40s %9s %18s %8s %8s  %s' % ('tool', 'wall s', 'API calls', 'ratio', 'orphans', 'runs'))
-        for name, t, calls, runs, n in rows:
-            ratio = '%.1fx' % (nm[0] / t) if 'ping' not in name else '-'
-            print('%-40s %9.2f %18s %8s %8s  %s' % (name, t, calls, ratio, n, runs))
-        print('ratio = nova-manage / tool (goal: >= 5x for the module)')
-        print('same orphan set in all tools and the manifest: %s' % ('yes' if ok else 'NO'))
-        print('module API calls by kind: %s' % json.dumps(an[2]['api_calls_by_kind'], sort_keys=True))
-        print('in-process phases (s): %s' % json.dumps(ip[2]['phases']))
-        if va:
-            print('server_listing=servers phases (s): %s; calls: %s' % (
-                json.dumps(va[2]['phases']), json.dumps(va[2]['api_calls_by_kind'], sort_keys=True)))
-            results['module_inprocess_servers_listing'] = {
-                'best': round(va[0], 2), 'runs': va_runs, 'api_calls': va[2]['api_calls'],
-                'phases': va[2]['phases'], 'ratio': round(nm[0] / va[0], 2), 'orphans': len(va[1])}
+        print('%d resource providers, %d consumers (%d servers listed), %d expected orphans; scoped: %s '
+              'with %d orphan(s); %s rounds; load %s at start'
+              % (len(rps), summ['consumers'], summ['servers_listed'], len(expected), node['name'],
+                 len(scoped_expected), o.repeat, results['load_at_start']))
+        table('Benchmark 1: full audit (goal: module >= 2x nova-manage)', r1,
+              'nova-manage placement audit --verbose', [t[0] for t in tools1])
+        print('nova-manage placement calls: %d (plus its DB queries)' % nm1[2]['placement_calls'])
+        print('module API calls by kind: %s' % json.dumps(an['api_calls_by_kind'], sort_keys=True))
+        print('module API seconds by kind (summed over threads): %s'
+              % json.dumps(an.get('api_seconds_by_kind'), sort_keys=True))
+        ip1 = r1['module in-process (new connection)']['best'][2]
+        print('in-process phases (s): %s' % json.dumps(ip1['phases']))
+        table('Benchmark 2: scoped to one provider (goals: >= 2.5x through ansible; module own work '
+              '< 0.3 s in-process)', r2, 'nova-manage ... --resource_provider UUID', [t[0] for t in tools2])
+        an2 = r2['module via ansible, resource_providers=[name]']['best'][2]
+        ip2 = r2['module in-process (connected session)']['best'][2]
+        print('scoped module API calls by kind: %s' % json.dumps(an2['api_calls_by_kind'], sort_keys=True))
+        print('scoped in-process (connected) API seconds by kind: %s' % json.dumps(ip2['api_seconds_by_kind'],
+                                                                                sort_keys=True))
+        print()
+        print('Benchmark 3: lab service CPU seconds per run (median; goal: module <= nova-manage)')
+        for title, res in (('full', r1), ('scoped', r2)):
+            for name, v in res.items():
+                if 'ping' in name:
+                    continue
+                print('  %-7s %-44s %7.2f  by service (best run): %s' % (
+                    title, name, median(v['cpu']),
+                    json.dumps(v['best'][2].get('service_cpu_by_service'), sort_keys=True)))
+        print('same orphan sets in every tool and the manifest (full and scoped): %s' % ('yes' if ok else 'NO'))
         if prof:
-            print('\ncProfile of one in-process run (cumulative, top 25):')
+            print('\ncProfile of one in-process full run (cumulative, top 25):')
             print(prof['profile'])
-        results.update({
-            'nova_manage': {'best': round(nm[0], 2), 'runs': [round(r[0], 2) for r in nm_runs],
-                            'placement_calls': nm_calls, 'orphans': len(nm[1])},
-            'module_ansible': {'best': round(an[0], 2), 'runs': an_runs, 'api_calls': an[2]['api_calls'],
-                               'api_calls_by_kind': an[2]['api_calls_by_kind'], 'orphans': len(an[1])},
-            'module_inprocess': {'best': round(ip[0], 2), 'runs': ip_runs, 'api_calls': ip[2]['api_calls'],
-                                 'phases': ip[2]['phases'], 'orphans': len(ip[1])},
-            'ansible_ping': {'best': round(ping_best[0], 2), 'runs': ping_runs},
-            'ratio_ansible': round(nm[0] / an[0], 2), 'ratio_inprocess': round(nm[0] / ip[0], 2),
-            'same_orphans': ok, 'populate': manifest.get('populate_seconds'),
-            'load_at_end': open('/proc/loadavg').read().split()[0]})
+
+        def summary(res):
+            return dict((name, {'best': round(v['best'][0], 3), 'runs': v['runs'], 'service_cpu': v['cpu'],
+                                'orphans': len(v['best'][1]),
+                                'api_calls': v['best'][2].get('api_calls'),
+                                'api_calls_by_kind': v['best'][2].get('api_calls_by_kind'),
+                                'api_seconds_by_kind': v['best'][2].get('api_seconds_by_kind'),
+                                'phases': v['best'][2].get('phases'),
+                                'service_cpu_by_service': v['best'][2].get('service_cpu_by_service')})
+                        for name, v in res.items())
+        results.update({'full': summary(r1), 'scoped': summary(r2), 'scoped_provider': node,
+                        'same_orphans': ok, 'populate': manifest.get('populate_seconds'),
+                        'load_at_end': open('/proc/loadavg').read().split()[0]})
     finally:
         if o.keep_lab:
             log('--keep-lab: bench lab left up (stop: STACKDOCTOR_LAB_PORT_BASE=%s STACKDOCTOR_LAB_DIR=%s '
                 'tests/lab/lab.sh down)' % (PORT_BASE, LAB))
         else:
             t = time.time()
-            lab('down', check=False)
+            snapshot = ok and not warm and os.path.exists(os.path.join(LAB, 'data', 'bench-manifest.json'))
+            # the snapshot needs the MariaDB datadir, which lab.sh down removes unless told
+            lab('down', {'STACKDOCTOR_LAB_KEEP_DATA': '1'} if snapshot else None, check=False)
             log('bench lab down: %.1f s' % (time.time() - t))
-            if ok and not warm and os.path.exists(os.path.join(LAB, 'data', 'bench-manifest.json')):
+            if snapshot:
                 t = time.time()
                 shutil.rmtree(snap + '.tmp', ignore_errors=True)
                 shutil.copytree(os.path.join(LAB, 'data'), snap + '.tmp', symlinks=True)
                 open(os.path.join(snap + '.tmp', '.complete'), 'w').close()
                 shutil.rmtree(snap, ignore_errors=True)
                 os.rename(snap + '.tmp', snap)
+                shutil.rmtree(os.path.join(LAB, 'data', 'mysql'), ignore_errors=True)
                 log('populated snapshot saved: %s (%.1f s)' % (snap, time.time() - t))
     if o.json:
+        os.makedirs(os.path.dirname(os.path.abspath(o.json)), exist_ok=True)
         with open(o.json, 'w') as f:
             json.dump(results, f, indent=1)
     return 0 if ok else 1
+
+
+def pl_orphans_on(manifest, node_name):
+    import populate
+    p = populate.plan(len(manifest['nodes']), manifest['allocations'], len(manifest['orphans']))
+    return [c['uuid'] for c in p['orphans'] if c['node'] == node_name]
 
 
 if __name__ == '__main__':

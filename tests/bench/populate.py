@@ -68,6 +68,26 @@ class Http(object):
         raise SystemExit('populate: %s %s -> %s %s' % (method, path, r.status_code, r.text[:300]))
 
 
+def flavor(conn):
+    """The bench flavor, made if missing, through the compute API (keystoneauth's adapter, as
+    the module does: no openstacksdk find_*/resource deprecations)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'sd_placement', os.path.join(HERE, '..', '..', 'plugins', 'module_utils', 'placement.py'))
+    pl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pl)
+    req = pl.adapter_request(conn.compute)
+    r = req('/flavors/detail?is_public=None', 'GET', microversion='2.1')
+    for f in r.json().get('flavors') or []:
+        if f['name'] == FLAVOR['name']:
+            return f
+    r = req('/flavors', 'POST', microversion='2.1', json={'flavor': {
+        'name': FLAVOR['name'], 'vcpus': FLAVOR['vcpus'], 'ram': FLAVOR['ram'], 'disk': FLAVOR['disk']}})
+    if r.status_code != 200:
+        raise SystemExit('populate: POST /flavors -> %s %s' % (r.status_code, r.text[:300]))
+    return r.json()['flavor']
+
+
 def plan(nodes, allocations, orphans, seed=20261121):
     rnd = random.Random(seed)
 
@@ -86,9 +106,8 @@ def populate(conn, lab, lab_python, nodes=500, allocations=10000, orphans=50, lo
     p = plan(nodes, allocations, orphans)
     http = Http(conn)
     proj, user = conn.current_project_id, conn.current_user_id
-    fl = conn.compute.find_flavor(FLAVOR['name'], ignore_missing=True) or \
-        conn.compute.create_flavor(**FLAVOR)
-    res = {'VCPU': fl.vcpus, 'MEMORY_MB': fl.ram, 'DISK_GB': fl.disk}
+    fl = flavor(conn)
+    res = {'VCPU': fl['vcpus'], 'MEMORY_MB': fl['ram'], 'DISK_GB': fl['disk']}
     timings = {}
 
     def rp(n):
@@ -105,7 +124,7 @@ def populate(conn, lab, lab_python, nodes=500, allocations=10000, orphans=50, lo
 
     t1 = time.time()
     spec = dict(nodes=p['nodes'], instances=p['instances'], project_id=proj, user_id=user,
-                flavorid=fl.id, template_host='compute-1', image_ref=IMAGE_REF)
+                flavorid=fl['id'], template_host='compute-1', image_ref=IMAGE_REF)
     spec_path = os.path.join(lab, 'bench-nova-spec.json')
     with open(spec_path, 'w') as f:
         json.dump(spec, f)

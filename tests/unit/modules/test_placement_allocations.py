@@ -125,13 +125,20 @@ class FakeCloud(object):
                     hv['servers'] = srv
                 out.append(hv)
             return 200, {'hypervisors': out}
-        m = re.match(r'^/os-hypervisors/([0-9a-f-]{36})$', path)
+        m = re.match(r'^/os-hypervisors/([0-9a-f-]{36})(\?with_servers=true)?$', path)
         if m:
             assert mv == '2.53'
             hv = [h for h in self.hypervisors if h['id'] == m.group(1)]
             if not hv:
                 return 404, {'itemNotFound': {'code': 404, 'message': 'Hypervisor %s could not be found.' % m.group(1)}}
-            return 200, {'hypervisor': dict(hv[0])}
+            hv = dict(hv[0])
+            host = (hv.get('service') or {}).get('host')
+            if m.group(2):   # per HOST, as nova's show does (InstanceList.get_by_host)
+                srv = [{'name': 'instance-x', 'uuid': sid} for sid, s in sorted(self.servers.items())
+                       if host is not None and s.get('OS-EXT-SRV-ATTR:host') == host]
+                if srv:
+                    hv['servers'] = srv
+            return 200, {'hypervisor': hv}
         if path.startswith('/servers/detail'):
             assert mv == '2.69' and 'all_tenants=1' in path
             m = re.search(r'[?&]host=([^&]+)', path)
@@ -189,7 +196,7 @@ def run_audit(cloud, **kw):
 
 
 # ----------------------------------------------------------------------------- audit
-LISTINGS = pytest.mark.parametrize('listing', ['hypervisors', 'servers'])
+LISTINGS = pytest.mark.parametrize('listing', ['hypervisors', 'hypervisors_per_root', 'servers'])
 
 
 @LISTINGS
@@ -359,11 +366,12 @@ def _ironic(cloud):
     return i1, i2
 
 
-def test_multi_node_host_is_listed_per_host(cloud):
+@pytest.mark.parametrize('listing', ['hypervisors', 'hypervisors_per_root'])
+def test_multi_node_host_is_listed_per_host(cloud, listing):
     # two ironic nodes behind one nova-compute host: with_servers lists every server of the HOST
     # under each node, so it is no evidence; the host's servers are listed with their node
     i1, i2 = _ironic(cloud)
-    api, found = run_audit(cloud)     # the whole cloud: one with_servers listing
+    api, found = run_audit(cloud, server_listing=listing)     # the whole cloud
     assert found['multi_node_hosts'] == ['ironic-c']
     assert api.by_kind['compute GET /servers/detail?host'] == 1
     assert any('/servers/detail?all_tenants=1&host=ironic-c' in e[2] for e in cloud.log)
@@ -373,8 +381,16 @@ def test_multi_node_host_is_listed_per_host(cloud):
     # a partial record in the per-host listing aborts
     cloud.servers[i1] = {'id': i1, 'status': 'UNKNOWN', 'tenant_id': 'p1', 'OS-EXT-SRV-ATTR:host': 'ironic-c'}
     with pytest.raises(pl.Abort) as e:
-        run_audit(cloud)
+        run_audit(cloud, server_listing=listing)
     assert e.value.reason == 'cell_down'
+
+
+def test_per_root_listing_reads_each_root_once(cloud):
+    api, found = run_audit(cloud, server_listing='hypervisors_per_root')
+    assert api.by_kind['compute GET /os-hypervisors/{uuid}?with_servers=true'] == 3   # CN1, CN2, BM (404)
+    assert not any(k.startswith('compute GET /os-hypervisors/detail') for k in api.by_kind)
+    assert found['ok'] == 2 and found['servers_listed'] == 3
+    assert [p['compute_node'] for p in found['providers_checked']] == [False, True, True]
 
 
 def test_scoped_run_reads_only_what_its_providers_need(cloud):
@@ -1138,6 +1154,6 @@ def test_stall_in_the_middle_of_a_removal_run(cloud):
         took = time.time() - t
     finally:
         http.close()
-    assert e.value.reason == 'nova_unavailable' and 'no answer within 2 s' in e.value.message
+    assert e.value.reason == 'nova_unavailable' and 'did not answer within 2 s' in e.value.message
     assert 'nothing was deleted' in e.value.message and took < 6, (took, e.value.message)
     assert ORPHAN in cloud.allocs and not [x for x in cloud.log if x[1] == 'PUT']
