@@ -23,6 +23,7 @@ ARGUMENT_SPEC = dict(
     id=dict(type='str'),
     check=dict(type='str'),
     host=dict(type='str'),
+    scope=dict(type='str', choices=['host', 'cloud'], default='host'),
     status=dict(type='str'),
     summary=dict(type='str'),
     evidence=dict(type='raw'),
@@ -52,6 +53,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         host = task_vars.get('inventory_hostname') or '?'
+        recorder = host
 
         try:
             dummy, args = self.validate_argument_spec(
@@ -62,6 +64,9 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='stackdoctor.openstack.finding on host %s: %s' % (host, exc))
             return result
 
+        if args.get('scope') == 'cloud':
+            # cloud-scope results belong to the cloud, whichever host ran the check
+            host = sd.cloud_target(task_vars)
         default_check = args.get('check')
         if not default_check and getattr(self._task, '_role', None) is not None:
             try:
@@ -81,7 +86,7 @@ class ActionModule(ActionBase):
             new = sd.validate_results(raw_results, host=host, default_check=default_check, stamp=stamp)
             actions = sd.validate_actions(args.get('actions'), host=host, stamp=stamp)
         except sd.ResultError as exc:
-            result.update(failed=True, msg='stackdoctor.openstack.finding: invalid result: %s' % exc)
+            result.update(failed=True, msg='stackdoctor.openstack.finding on %s: invalid result: %s' % (recorder, exc))
             return result
 
         merged = sd.merge_results(self._previous(task_vars, 'stackdoctor_results'), new)

@@ -31,6 +31,7 @@ ARGUMENT_SPEC = dict(
     title=dict(type='str', default='stackdoctor report'),
     today=dict(type='str'),
     phase=dict(type='str', default='diagnose'),
+    profile=dict(type='str'),
 )
 
 FILES = (('json', 'report.json', rp.render_json),
@@ -144,7 +145,7 @@ class ActionModule(ActionBase):
         report = rp.build(results, actions, hosts, waivers=sd.to_plain(args.get('waivers')),
                           gate_severity=args['gate_severity'], title=args['title'],
                           phase=args['phase'], today=args.get('today'), report_host=report_host,
-                          missing_hosts=missing)
+                          missing_hosts=missing, profile=args.get('profile'))
 
         report_dir = os.path.abspath(os.path.expanduser(args['report_dir']))
         paths = {}
@@ -175,6 +176,7 @@ class ActionModule(ActionBase):
             blocking=report['blocking'],
             gate_severity=report['gate_severity'],
             phase=report['phase'],
+            profile=report['profile'],
             report_dir=report_dir,
             paths=paths,
             msg=msg,

@@ -164,13 +164,16 @@ def counts(results, hosts=None):
         else:
             out[r.get('status') if r.get('status') in out else 'error'] += 1
     out['total'] = len(results)
-    out['hosts'] = len(set(hosts)) if hosts else len(set(r.get('host') for r in results))
+    out['hosts'] = len(set(hosts)) if hosts else len(set(r.get('host') for r in results
+                                                        if not sd.is_cloud_target(r.get('host'))))
+    out['clouds'] = len(set(r.get('host') for r in results if sd.is_cloud_target(r.get('host'))))
     out['checks'] = len(set(r.get('check') for r in results))
     return out
 
 
 def build(results, actions, hosts, waivers=None, gate_severity='error', title='stackdoctor report',
-          phase='diagnose', today=None, now=None, report_host='localhost', missing_hosts=None):
+          phase='diagnose', today=None, now=None, report_host='localhost', missing_hosts=None,
+          profile=None):
     """The report dict (what report.json holds).
 
     ``missing_hosts``: targeted hosts without any results; each gets an ``error`` result.
@@ -191,6 +194,7 @@ def build(results, actions, hosts, waivers=None, gate_severity='error', title='s
         'collection': COLLECTION,
         'title': title,
         'phase': phase,
+        'profile': profile or None,
         'generated': now,
         'today': parse_date(today).isoformat(),
         'gate_severity': gate_severity,
@@ -254,18 +258,54 @@ def _evidence_lines(evidence, indent='  '):
 
 
 def fix_hint(result):
+    """How to run the fix; evidence ``fix_vars`` names the opt-in variables the fix needs here."""
     fix = result.get('fix')
+    extra = (result.get('evidence') or {}).get('fix_vars') or {}
     if not fix:
         return None
     role = fix if '.' in fix else '%s.%s' % (COLLECTION, fix)
     short = fix.rsplit('.', 1)[-1]
-    # evidence.fix_vars: variables this finding's fix needs (an opt-in the fix honours)
-    fix_vars = (result.get('evidence') or {}).get('fix_vars')
-    pairs = ['%s=%s' % (k, str(v).lower() if isinstance(v, bool) else v)
-             for k, v in sorted((fix_vars if isinstance(fix_vars, dict) else {}).items())]
-    return ('Fix: run role %s%s, or `ansible-playbook %s.remediate -e stackdoctor_fixes=%s%s --limit %s`'
+    pairs = _fix_var_pairs(extra)
+    host = result.get('host')
+    limit = '' if sd.is_cloud_target(host) else ' --limit %s' % _cell(host)
+    return ('Fix: run role %s%s, or `ansible-playbook %s.remediate -e stackdoctor_fixes=%s%s%s`'
             % (_code(role), ' with ' + ', '.join(_code(p) for p in pairs) if pairs else '',
-               COLLECTION, short, ''.join(' -e %s' % p for p in pairs), _cell(result.get('host'))))
+               COLLECTION, short, ''.join(' -e %s' % p for p in pairs), limit))
+
+
+def _fix_var_pairs(fix_vars):
+    return ['%s=%s' % (k, str(v).lower() if isinstance(v, bool) else v)
+            for k, v in sorted((fix_vars if isinstance(fix_vars, dict) else {}).items())]
+
+
+def _target(host):
+    """How a result's target reads: ``cloud X`` for cloud-scope results, the host otherwise."""
+    if sd.is_cloud_target(host):
+        return 'cloud %s' % _code(str(host)[len(sd.CLOUD_PREFIX):])
+    return _code(host)
+
+
+def _runbook(result):
+    """The check's runbook page (the first part of the reference, docs/checks/<check>.md)."""
+    first = str(result.get('reference') or '').split(';')[0].strip()
+    return first if first.startswith('docs/checks/') else None
+
+
+def _by_target(results):
+    """Markdown table: one row per target (cloud first, then hosts) with its worst status."""
+    rows = {}
+    for r in results:
+        row = rows.setdefault(r['host'], dict((s, 0) for s in sd.STATUSES))
+        if not r.get('waived'):
+            row[r['status']] = row.get(r['status'], 0) + 1
+    out = ['## By target', '', '| target | worst | critical | error | warning | ok | skipped |',
+           '|---|---|---:|---:|---:|---:|---:|']
+    for host in sorted(rows, key=lambda h: (not sd.is_cloud_target(h), h)):
+        row = rows[host]
+        worst = next((s for s in sd.STATUS_ORDER if row.get(s)), 'ok')
+        out.append('| %s | %s | %d | %d | %d | %d | %d |' % (
+            _target(host), worst, row['critical'], row['error'], row['warning'], row['ok'], row['skipped']))
+    return out + ['']
 
 
 def render_markdown(report):
@@ -281,14 +321,20 @@ def render_markdown(report):
                    % (len(report['blocking']), report['gate_severity']))
         out.append('')
         for b in report['blocking']:
-            out.append('- **%s** %s on %s: %s' % (b['status'], _code(b['id']), _code(b['host']), _text(b['summary'])))
-    out += ['', 'Phase: %s. Generated %s. Hosts: %d. Checks: %d.'
-            % (_text(report.get('phase')), report['generated'], c['hosts'], c['checks']), '']
+            out.append('- **%s** %s on %s: %s' % (b['status'], _code(b['id']), _target(b['host']), _text(b['summary'])))
+    clouds = sorted(set(r['host'] for r in results if sd.is_cloud_target(r.get('host'))))
+    out += ['', 'Phase: %s. Profile: %s. Generated %s. Hosts: %d%s. Checks: %d.'
+            % (_text(report.get('phase')), _text(report.get('profile') or 'all checks'), report['generated'],
+               c['hosts'], ('; cloud: %s' % ', '.join(_code(h[len(sd.CLOUD_PREFIX):]) for h in clouds)) if clouds else '',
+               c['checks']), '']
 
     out += ['| critical | error | warning | ok | skipped | waived | total |',
             '|---:|---:|---:|---:|---:|---:|---:|',
             '| %d | %d | %d | %d | %d | %d | %d |' % (c['critical'], c['error'], c['warning'], c['ok'],
                                                       c['skipped'], c['waived'], c['total']), '']
+
+    if results:
+        out += _by_target(results)
 
     for status in ('critical', 'error', 'warning'):
         items = [r for r in results if r['status'] == status and not r.get('waived')]
@@ -296,7 +342,7 @@ def render_markdown(report):
             continue
         out += ['## %s (%d)' % (status.capitalize(), len(items)), '']
         for r in items:
-            out.append('### %s on %s' % (_code(r['id']), _code(r['host'])))
+            out.append('### %s on %s' % (_code(r['id']), _target(r['host'])))
             out.append('')
             out.append(_text(r['summary']))
             out.append('')
@@ -308,6 +354,9 @@ def render_markdown(report):
             hint = fix_hint(r)
             if hint:
                 out.append('- ' + hint)
+            runbook = _runbook(r)
+            if runbook:
+                out.append('- Runbook: %s' % runbook)
             if r.get('reference'):
                 out.append('- Reference: %s' % _text(r['reference']))
             out.append('')

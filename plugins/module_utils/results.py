@@ -65,6 +65,37 @@ SUMMARY_MAX = 200
 INTERNAL_CHECK = 'stackdoctor'
 
 
+CLOUD_PREFIX = 'cloud:'
+
+
+def cloud_target(variables):
+    """The name cloud-scope results are recorded under: ``cloud:<cloud name>``.
+
+    ``stackdoctor_cloud_target`` when set; else the cloud name of ``stackdoctor_cloud`` (a
+    clouds.yaml name, or a dict with ``name``/``cloud``), else ``OS_CLOUD`` of
+    ``stackdoctor_os_environment``, else ``cloud:default``.
+    """
+    variables = variables or {}
+    explicit = variables.get('stackdoctor_cloud_target')
+    if isinstance(explicit, str) and explicit.strip():
+        return explicit.strip()
+    cloud = variables.get('stackdoctor_cloud')
+    name = None
+    if isinstance(cloud, str) and cloud.strip():
+        name = cloud.strip()
+    elif hasattr(cloud, 'get'):
+        name = cloud.get('name') or cloud.get('cloud')
+    if not name:
+        env = variables.get('stackdoctor_os_environment')
+        if hasattr(env, 'get'):
+            name = env.get('OS_CLOUD')
+    return CLOUD_PREFIX + str(name or 'default')
+
+
+def is_cloud_target(host):
+    return str(host or '').startswith(CLOUD_PREFIX)
+
+
 class ResultError(ValueError):
     """A result or action does not follow the contract."""
 

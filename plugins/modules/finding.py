@@ -36,6 +36,15 @@ options:
   host:
     description: Host the result is about. Defaults to C(inventory_hostname).
     type: str
+  scope:
+    description:
+      - C(cloud) records the results under the cloud target C(cloud:<name>) instead of the host
+        that ran the check (cloud-scope checks, such as API audits). The name comes from
+        C(stackdoctor_cloud_target), else the cloud name of C(stackdoctor_cloud), else
+        C(OS_CLOUD) of C(stackdoctor_os_environment), else C(default).
+    type: str
+    choices: [host, cloud]
+    default: host
   status:
     description: Outcome.
     type: str
@@ -50,7 +59,7 @@ options:
     description: Name of the fix role that repairs this result, or null.
     type: str
   reference:
-    description: Where the fault and its remedy are documented (seed, upstream doc).
+    description: Where the fault and its remedy are documented (the check's runbook page, upstream docs, source paths, bug numbers).
     type: str
   results:
     description:

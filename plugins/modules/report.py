@@ -60,6 +60,11 @@ options:
     description: What run produced the results (C(diagnose), C(after-remediation), ...).
     type: str
     default: diagnose
+  profile:
+    description:
+      - The profile the run judged (C(pre-upgrade), C(post-deploy), C(periodic)), shown with the
+        verdict; null when every check ran.
+    type: str
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -100,7 +105,7 @@ verdict:
   type: str
   sample: no go
 counts:
-  description: Number of un-waived results per status, plus C(waived), C(total), C(hosts), C(checks).
+  description: Number of un-waived results per status, plus C(waived), C(total), C(hosts) (targeted hosts), C(clouds) (cloud targets), C(checks).
   returned: success
   type: dict
   sample: {critical: 1, error: 0, warning: 0, ok: 4, skipped: 0, waived: 0, total: 5, hosts: 3, checks: 1}
@@ -115,6 +120,10 @@ gate_severity:
   type: str
 phase:
   description: The phase given.
+  returned: success
+  type: str
+profile:
+  description: The profile given, or null.
   returned: success
   type: str
 report_dir:

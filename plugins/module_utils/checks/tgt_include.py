@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: stackdoctor developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Evaluate the tgt include check (seed 000) from node_facts on the controller.
+"""check_tgt_include: LVM backends whose tgt cannot export volumes (declaration + evaluate).
 
 Pure function: facts in, results out. Every LVM backend whose effective target helper is
 tgtadm needs tgt installed, running, and an include that covers the backend's volumes_dir.
@@ -10,44 +10,93 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fnmatch
-import os
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import tgt_conf
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks import base
 
-CHECK = 'check_tgt_include'
-FIX = 'fix_tgt_include'
-REFERENCE = ('seed 000; cinder doc/source/install/cinder-storage-install-ubuntu.rst; '
-             'cinder doc/source/admin/ts-cinder-config.rst; cinder/volume/targets/tgt.py')
+DECLARATION = {
+    'name': 'check_tgt_include',
+    'title': 'cinder LVM backends whose tgt target daemon cannot export volumes',
+    'scope': 'host',
+    'groups': ['storage'],
+    'subsets': ['layout', 'cinder', 'tgt', 'cinder_volume_log'],
+    'apis': [],
+    'fix': 'fix_tgt_include',
+    'profiles': ['pre-upgrade', 'post-deploy', 'periodic'],
+    'findings': {
+        'cinder.tgt_include_missing': {
+            'severity': 'critical', 'identity': ['backend'],
+            'title': "tgt's configuration does not include <volumes_dir>/*: cinder's targets are never created"},
+        'cinder.tgt_not_installed': {
+            'severity': 'critical', 'identity': ['backend'],
+            'title': 'target_helper is tgtadm but tgt (tgtadm, tgt-admin) is not installed'},
+        'cinder.tgt_not_running': {
+            'severity': 'critical', 'identity': ['backend'],
+            'title': 'target_helper is tgtadm but the tgt daemon is not running'},
+        'cinder.default_backend_option_ignored': {
+            'severity': 'warning', 'fixable': False, 'identity': ['option', 'line'],
+            'title': 'a backend option set in [DEFAULT] has no effect: with enabled_backends, cinder reads each '
+                     'backend section, then [backend_defaults]',
+            'references': ['cinder/volume/configuration.py (BackendGroupConfiguration, SHARED_CONF_GROUP = '
+                           'backend_defaults)']},
+        'cinder.iscsi_helper_ignored': {
+            'severity': 'warning', 'fixable': False, 'identity': ['section'],
+            'title': 'iscsi_helper is set but ignored since Stein (cinder 14.0.0): target_helper applies'},
+    },
+    'references': [
+        'https://docs.openstack.org/cinder/latest/install/cinder-storage-install-ubuntu.html',
+        'https://docs.openstack.org/cinder/latest/admin/ts-cinder-config.html',
+        'https://docs.openstack.org/cinder/latest/admin/multi-backend.html',
+        'cinder/volume/targets/tgt.py (TgtAdm.create_iscsi_target)',
+        'https://docs.openstack.org/releasenotes/cinder/stein.html (deprecated iscsi_* options removed)',
+        'https://bugs.launchpad.net/charm-cinder-lvm/+bug/1949074',
+    ],
+    'runbook': {
+        'symptom': (
+            "Volumes create but cannot be attached: nova reports the attach failed, cinder-volume logs "
+            "\"Failed to create iscsi target for Volume ID: volume-<uuid>. ... please ensure your tgtd "
+            "config file contains 'include /var/lib/cinder/volumes/*'\" followed by \"Create export of "
+            "volume failed (Resource could not be found.)\", or FileNotFoundError for tgtadm."),
+        'cause': (
+            "With target_helper = tgtadm (the default), cinder writes one file per volume into "
+            "volumes_dir and runs tgt-admin --update; tgt only reads that file when its configuration "
+            "includes <volumes_dir>/*. The install guide adds the include in /etc/tgt/conf.d/cinder.conf; "
+            "a rebuilt or hand-edited targets.conf often loses it. Since Wallaby the Ubuntu packages and "
+            "the cinder-lvm charm default to lioadm and no longer pull in tgt (LP#1949074)."),
+        'reads': (
+            "cinder.conf through the host's layout (enabled_backends, each backend section then "
+            "[backend_defaults], never [DEFAULT]; volumes_dir with $state_path expanded), tgt's "
+            "targets.conf with every include expanded as tgt-admin does, whether tgt is installed and "
+            "running, and the tail of the cinder-volume log for the lines above."),
+        'fix': (
+            "fix_tgt_include installs tgt where missing (packaged and juju hosts), adds "
+            "include <volumes_dir>/* to tgt's conf.d (or targets.conf), runs tgt-admin --update ALL "
+            "(does not drop sessions), starts tgt and restarts cinder-volume through the layout. "
+            "Opt-in: fix_tgt_include_prevent_with_lioadm=true switches the backends to lioadm instead."),
+        'verify': (
+            "tgt-admin --dump | grep include shows the volumes_dir; create a volume and attach it "
+            "(openstack server add volume) or call os-initialize_connection; tgtadm --lld iscsi --op show "
+            "--mode target lists iqn.2010-10.org.openstack:volume-<uuid>."),
+    },
+}
+CHECK = DECLARATION['name']
+FIX = DECLARATION['fix']
 TGT_LOG_SIGNATURES = ('1a', '1b', '1c', '1d', '1e', '1f', '1g', '1h')
 
 
 def _result(rid, status, summary, evidence=None, fix=FIX):
-    return {
-        'id': rid,
-        'check': CHECK,
-        'status': status,
-        'summary': summary,
-        'evidence': evidence or {},
-        'fix': fix if status in ('critical', 'warning') else None,
-        'reference': REFERENCE,
-    }
+    """A result through the framework's builder (``critical``/``warning`` = the declared severity)."""
+    del fix  # the declaration says which findings the fix acts on
+    if status in ('critical', 'warning'):
+        status = base.FAULT
+    return base.result(DECLARATION, rid, status, summary, evidence)
 
 
-def include_covers(patterns, volumes_dir):
-    """True when one of the include patterns matches a file directly inside volumes_dir.
+def include_covers(includes, volumes_dir):
+    """True when one of tgt's includes (facts ``tgt.includes``) covers ``volumes_dir``/*.
 
-    cinder writes <volumes_dir>/volume-<uuid>; tgt-admin expands the include as a glob.
+    One implementation: :func:`tgt_conf.covering_include` (glob per component, as tgt-admin).
     """
-    vdir = os.path.normpath(volumes_dir)
-    probe = os.path.join(vdir, 'volume-00000000-0000-0000-0000-000000000000').split('/')
-    for pattern in patterns:
-        pat = (pattern or '').strip()
-        if not pat:
-            continue
-        # shell glob semantics as tgt-admin uses them: a wildcard never crosses '/'
-        parts = os.path.normpath(pat).split('/')
-        if len(parts) == len(probe) and all(fnmatch.fnmatchcase(a, b) for a, b in zip(probe, parts)):
-            return True
-    return False
+    return tgt_conf.covering_include(includes, volumes_dir) is not None
 
 
 def _log_evidence(log_facts, limit):
@@ -58,11 +107,6 @@ def _log_evidence(log_facts, limit):
         if m.get('signature') in TGT_LOG_SIGNATURES:
             out.append({'line': m.get('line_no'), 'signature': m.get('signature'), 'text': m.get('text')})
     return out[-limit:]
-
-
-IGNORED_REFERENCE = ('cinder/volume/configuration.py (BackendGroupConfiguration, SHARED_CONF_GROUP ='
-                     ' backend_defaults); cinder doc/source/admin/multi-backend.rst;'
-                     ' https://docs.openstack.org/cinder/latest/admin/multi-backend.html')
 
 
 def _ignored_default_results(cinder, conf):
@@ -91,7 +135,6 @@ def _ignored_default_results(cinder, conf):
              'move_to': '[backend_defaults] or each [<backend>] section',
              'why': item.get('reason')},
             fix=None)
-        result['reference'] = IGNORED_REFERENCE
         out.append(result)
     return out
 
@@ -134,9 +177,15 @@ def _problems_summary(cinder, conf):
     return summary, evidence
 
 
-def evaluate(facts, log_limit=5):
-    """Return the list of results for one host from its stackdoctor_node_facts."""
+def evaluate(facts, params=None):
+    """Return the list of results for one host from its stackdoctor_node_facts.
+
+    ``params``: ``log_limit`` (matching log lines attached, default 5), ``severity`` (finding id
+    -> site severity).
+    """
     facts = facts or {}
+    params = params or {}
+    log_limit = int(params.get('log_limit') or 5)
     cinder = facts.get('cinder')
     tgt = facts.get('tgt') or {}
     log = facts.get('cinder_volume_log') or {}
@@ -170,7 +219,7 @@ def evaluate(facts, log_limit=5):
         return results
 
     logs = _log_evidence(log, log_limit)
-    patterns = [i.get('pattern') for i in tgt.get('includes') or []]
+    includes = tgt.get('includes') or []
     for name in sorted(backends):
         be = backends[name] or {}
         base = {
@@ -220,16 +269,15 @@ def evaluate(facts, log_limit=5):
                 'backend %s uses target_helper tgtadm but the tgt daemon is not running' % name, tgt_ev))
         if tgt.get('errors'):
             tgt_ev['tgt_config_errors'] = tgt['errors']
-        if not include_covers(patterns, be.get('volumes_dir') or '/var/lib/cinder/volumes'):
+        if not include_covers(includes, be.get('volumes_dir') or '/var/lib/cinder/volumes'):
             failed = True
             results.append(_result(
                 'cinder.tgt_include_missing', 'critical',
                 "tgt's includes (%s) do not cover %s/* for backend %s: cinder cannot export volumes"
                 % (_tgt_config_where(tgt), be.get('volumes_dir'), name), tgt_ev))
         if not failed:
-            how = [i for i in tgt.get('includes') or []
-                   if include_covers([i.get('pattern')], be.get('volumes_dir') or '')]
-            where = ('%s:%s' % (how[0].get('file'), how[0].get('line'))) if how else '?'
+            how = tgt_conf.covering_include(includes, be.get('volumes_dir') or '')
+            where = ('%s:%s' % (how.get('file'), how.get('line'))) if how else '?'
             results.append(_result(
                 'cinder.tgt_include_missing', 'ok',
                 'backend %s: tgt is running and includes %s/* (%s)' % (name, be.get('volumes_dir'), where), base))

@@ -109,4 +109,4 @@ def test_non_lvm_backend_skipped_and_several_backends_each_checked():
     ('', False),
 ])
 def test_include_covers(pattern, covered):
-    assert tgt_include.include_covers([pattern], '/var/lib/cinder/volumes') is covered
+    assert tgt_include.include_covers([{'pattern': pattern}], '/var/lib/cinder/volumes') is covered
