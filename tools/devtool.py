@@ -266,14 +266,15 @@ FIX_MAIN = '''---
 
 FIX_TASKS = '''---
 # The repair itself, run by stackdoctor.openstack.fix_frame with the open results of {check}
-# in fix_frame_open. Append one line per change to fix_frame_changes.
+# in fix_frame_open. Append one line per change to _{fix}_changes (the frame resets it; optional:
+# _{fix}_handled, _{fix}_summary, _{fix}_details).
 - name: TODO repair what fix_frame_open names (idempotent, check and diff mode, through the layout)
   ansible.builtin.fail:
     msg: "{fix}: write the repair tasks"
 
-- name: Hand the changes to the fix frame
+- name: Say what changed
   ansible.builtin.set_fact:
-    fix_frame_changes: []
+    _{fix}_changes: []
 '''
 
 FIX_DEFAULTS = '''---
@@ -366,7 +367,7 @@ def scaffold(short, scope='host', fix=True, groups=None, service=None):
                hosts='localhost' if scope == 'cloud' else 'sd-lab-controller')
     files = {
         'plugins/module_utils/checks/%s.py' % short: CHECK_MODULE.format(**fmt),
-        'tests/unit/checks/test_%s.py' % short: UNIT_TEST.format(**fmt),
+        'tests/unit/checks/test_%s.py' % check: UNIT_TEST.format(**fmt),
         'roles/%s/tasks/main.yml' % check: (CHECK_TASKS_HOST if scope == 'host' else CHECK_TASKS_CLOUD).format(**fmt),
         'roles/%s/defaults/main.yml' % check: CHECK_DEFAULTS.format(**fmt) + (CHECK_DEFAULTS_CLOUD.format(**fmt) if scope == 'cloud' else ''),
         'roles/%s/meta/argument_specs.yml' % check: CHECK_SPECS.format(**fmt) + (CHECK_SPECS_CLOUD.format(**fmt) if scope == 'cloud' else ''),

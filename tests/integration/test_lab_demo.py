@@ -58,7 +58,7 @@ def story(lab, tmp_path_factory):
     dry_held = {c: scenarios._holds(conn, c) for c in orphans}
     _play('remediate.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'remediate'))
     _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'after'))
-    return {'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
+    return {'out': out, 'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
             'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards,
             'dry_run': _report(out / 'dry-run'), 'dry_out': dry_out, 'dry_held': dry_held}
 
@@ -82,6 +82,13 @@ def test_before_tgt_include_critical_on_both_volume_hosts(story):
 def test_before_orphan_reported_by_consumer(story):
     assert story['orphans'], 'lab_sabotage.yml recorded no orphan'
     assert set(story['orphans']) <= _orphan_consumers(story['before'])
+
+
+def test_cloud_results_belong_to_the_cloud_not_a_host(story):
+    hosts = {r['host'] for r in _results(story['before'], 'placement.orphaned_allocation')}
+    assert hosts == {'cloud:stackdoctor-lab'}, hosts
+    md = (story['out'] / 'before' / 'report.md').read_text()
+    assert 'on cloud `stackdoctor-lab`' in md and '| cloud `stackdoctor-lab` |' in md
 
 
 def test_guards_exist_and_are_not_reported(story):

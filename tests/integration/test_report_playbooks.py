@@ -49,7 +49,7 @@ INVENTORY = {
 EXTRA = {
     'stackdoctor_check_registry': {
         'check_fake': {'role': 'check_fake', 'fix': 'fix_fake', 'fix_role': 'fix_fake',
-                       'subsets': [], 'scope': 'host'},
+                       'subsets': [], 'scope': 'host', 'profiles': ['periodic']},
     },
     'stackdoctor_gather_facts': False,
 }
@@ -136,7 +136,7 @@ def test_health_gate_by_fqcn_fails_on_critical(env):
     rc, out = run(env, 'stackdoctor.openstack.health_gate', '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'g1'),
                   '-e', 'stackdoctor_gate_severity=critical')
     assert rc != 0, out
-    assert 'health gate: NO GO' in out and 'fake.thing' in out
+    assert 'health gate (all checks): NO GO' in out and 'fake.thing' in out
     data = load(tmp_path / 'g1')[0]
     assert [(b['id'], b['host']) for b in data['blocking']] == [('fake.thing', 'node-a')]
 
@@ -146,7 +146,7 @@ def test_health_gate_passes_when_waived(env):
     rc, out = run(env, 'stackdoctor.openstack.health_gate', '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'g2'),
                   '-e', '@' + str(tmp_path / 'waivers.yml'))
     assert rc == 0, out
-    assert 'health gate: go' in out
+    assert 'health gate (all checks): go' in out
     data, md, dummy = load(tmp_path / 'g2')
     assert data['verdict'] == 'go'
     assert by(data, 'fake.thing', 'node-a')[0]['waived'] is True
@@ -185,12 +185,34 @@ def test_remediate_check_mode_runs_fix_for_non_ok_results(env):
 
 def test_remediate_respects_fix_selection(env):
     tmp_path = env[0]
-    rc, out = run(env, str(PLAYBOOKS / 'remediate.yml'), '-e', 'stackdoctor_fixes=fix_other',
+    rc, out = run(env, str(PLAYBOOKS / 'remediate.yml'), '-e', '{"stackdoctor_fixes": []}',
                   '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'm2'))
     assert rc == 0, out
     data = load(tmp_path / 'm2')[0]
     assert data['actions'] == []
     assert by(data, 'fake.thing', 'node-a')[0]['status'] == 'critical'
+    # a fix name that does not exist is an error, not a silent no-op
+    rc, out = run(env, str(PLAYBOOKS / 'remediate.yml'), '-e', 'stackdoctor_fixes=fix_other',
+                  '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'm3'))
+    assert rc != 0 and 'unknown fix(es) fix_other' in out, out
+
+
+def test_health_gate_judges_a_profile_and_names_it(env):
+    tmp_path = env[0]
+    rc, out = run(env, str(PLAYBOOKS / 'health_gate.yml'), '-e', 'stackdoctor_profile=periodic', '-l', 'node-a',
+                  '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'p1'))
+    assert rc != 0 and 'health gate (periodic): NO GO' in out, out
+    data, md = load(tmp_path / 'p1')[:2]
+    assert data['profile'] == 'periodic' and 'Profile: periodic.' in md
+    # check_fake is not in pre-upgrade: nothing of it runs, the report says which profile it judged
+    rc, out = run(env, str(PLAYBOOKS / 'health_gate.yml'), '-e', 'stackdoctor_profile=pre-upgrade', '-l', 'node-a',
+                  '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'p2'))
+    assert rc == 0 and 'health gate (pre-upgrade): go' in out, out
+    data = load(tmp_path / 'p2')[0]
+    assert data['profile'] == 'pre-upgrade' and not [r for r in data['results'] if r['check'] == 'check_fake']
+    rc, out = run(env, str(PLAYBOOKS / 'diagnose.yml'), '-e', 'stackdoctor_profile=nightly',
+                  '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'p3'))
+    assert rc != 0 and 'unknown profile nightly' in out, out
 
 
 def test_failing_check_role_becomes_error_result_and_unknown_check_fails(env):

@@ -70,7 +70,7 @@ def test_fix_role_runs_in_the_frame(name):
 @pytest.mark.parametrize('name', NAMES)
 def test_unit_tests_exist_and_are_filled(name):
     short = name[len('check_'):]
-    path = ROOT / 'tests' / 'unit' / 'checks' / ('test_%s.py' % short)
+    path = ROOT / 'tests' / 'unit' / 'checks' / ('test_%s.py' % name)
     assert path.is_file(), 'no unit tests for %s' % name
     assert 'TODO' not in path.read_text(), '%s still has scaffold TODOs' % path.name
 
@@ -147,7 +147,7 @@ def test_scaffold_creates_a_pair_this_test_recognises(tmp_path, monkeypatch):
     with pytest.raises(NotImplementedError):
         ns['evaluate']({}, {})
     # its unit test fails until filled
-    assert 'TODO' in (tmp_path / 'tests/unit/checks/test_widget_state.py').read_text()
+    assert 'TODO' in (tmp_path / 'tests/unit/checks/test_check_widget_state.py').read_text()
     main = _yaml(tmp_path / 'roles/fix_widget_state/tasks/main.yml')
     assert main[0]['vars']['fix_frame_fix'] == 'fix_widget_state'
     with pytest.raises(SystemExit):

@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks.base import PROFILES
+
 OPEN_STATUSES = ('warning', 'critical')
 COLLECTION = 'stackdoctor.openstack'
 
@@ -56,7 +58,7 @@ def select(registry, requested=None, group_names=None, profile=None):
         raise SelectionError('unknown check(s) %s; known: %s' % (', '.join(unknown), ', '.join(registry)))
     excluded = []
     if profile not in (None, ''):
-        known_profiles = set(p for e in registry.values() for p in (e.get('profiles') or []))
+        known_profiles = set(PROFILES) | set(p for e in registry.values() for p in (e.get('profiles') or []))
         if profile not in known_profiles:
             raise SelectionError('unknown profile %s; known: %s' % (profile, ', '.join(sorted(known_profiles))))
         excluded = [n for n in names if profile not in (registry[n].get('profiles') or [])]

@@ -100,6 +100,9 @@ def test_select_by_profile():
     assert s['excluded'] == ['check_everywhere']
     s = selection.select(REG, ['check_everywhere', 'check_tgt_include'], ['storage'], 'periodic')
     assert s['host'] == ['check_everywhere', 'check_tgt_include']
+    # a known profile no registered check belongs to selects nothing (and says what it left out)
+    s = selection.select(REG, None, ['storage'], 'post-deploy')
+    assert (s['host'], s['cloud'], s['excluded']) == ([], [], list(REG))
 
 
 @pytest.mark.parametrize('requested, profile, message', [
