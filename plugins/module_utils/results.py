@@ -16,7 +16,7 @@ A result::
     summary: one sentence
     evidence: {...}                  # masked
     fix: fix_tgt_include             # or None
-    reference: seed 000; ...         # or None
+    reference: docs/checks/<check>.md; <public sources>   # or None
     time: 2026-01-01T00:00:00Z       # UTC, stamped by the finding action
 
 An action (what a fix role did)::

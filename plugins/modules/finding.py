@@ -105,7 +105,7 @@ EXAMPLES = r'''
       file: /etc/tgt/targets.conf
       backend: lvm-1
     fix: fix_tgt_include
-    reference: seed 000; cinder doc/source/admin/ts-cinder-config.rst
+    reference: docs/checks/check_tgt_include.md; https://docs.openstack.org/cinder/latest/admin/ts-cinder-config.html
 
 - name: Record every result of a check (ok ones included)
   stackdoctor.openstack.finding:

@@ -181,7 +181,7 @@ ansible_facts:
           type: dict
         cinder_volume_log:
           description:
-            - Log signature matches (facts doc rows 1a-1g, plus 1h for seed 000) in the
+            - Log signature matches (rows 1a-1h of the table in C(plugins/module_utils/log_signatures.py)) in the
               tail of the cinder-volume log, masked. C(matches) holds the most recent
               C(log_max_matches) {signature, line_no, text, groups, diagnosis}; C(counts)
               counts every match per signature.
@@ -189,8 +189,8 @@ ansible_facts:
           type: dict
         nova_compute_log:
           description:
-            - Log signature matches (facts doc rows 4a-4c) in the tail of the nova-compute
-              log, the same shape as C(cinder_volume_log); row 4a is the seed 001 line
+            - Log signature matches (rows 4a-4c of C(log_signatures.py)) in the tail of the nova-compute
+              log, the same shape as C(cinder_volume_log); row 4a is nova's line
               C(Instance <uuid> has allocations against this compute host but is not found
               in the database), evidence for C(check_placement_allocations).
           returned: when requested
