@@ -52,7 +52,16 @@ SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-en
   no-get-exception no-illegal-filenames no-smart-quotes pep8 replace-urlopen runtime-metadata shebang \
   symlinks use-argspec-type-path use-compat-six validate-modules yamllint
 
-.PHONY: test unit lint sanity docs build molecule integration test-times
+.PHONY: test unit lint sanity docs build molecule integration test-times gen new-pair
+# Regenerate docs/checks/<check>.md and README's checks table from the check declarations.
+gen: deps
+	python tools/devtool.py docs
+
+# Scaffold a new check/fix pair: make new-pair NAME=<name> [SCOPE=host|cloud] [FIX=no]
+new-pair: deps
+	@test -n "$(NAME)" || { echo "usage: make new-pair NAME=<name> [SCOPE=host|cloud] [FIX=no]"; exit 2; }
+	python tools/devtool.py new $(NAME) --scope $(or $(SCOPE),host) $(if $(filter no,$(FIX)),--no-fix,)
+
 test: deps
 	@rm -f $(PHASE_LOG) .cache/junit-*.xml
 	@$(PHASE) images $(MAKE) -s images
@@ -91,7 +100,11 @@ docs: deps
 	  ansible-doc stackdoctor.openstack.$$m > .cache/doc-$$m.txt || { echo "ansible-doc failed for $$m"; exit 1; }; \
 	  grep -q 'OPTIONS' .cache/doc-$$m.txt || { echo "no OPTIONS in ansible-doc $$m"; exit 1; }; \
 	  echo "ansible-doc stackdoctor.openstack.$$m: $$(wc -l < .cache/doc-$$m.txt) lines"; done
-	@ansible-doc -t filter stackdoctor.openstack.tgt_include_results >/dev/null && echo "ansible-doc filter tgt_include_results: ok"
+	@for f in $$(ls plugins/filter/*.yml | xargs -n1 basename | sed 's/\.yml$$//'); do \
+	  ansible-doc -t filter stackdoctor.openstack.$$f >/dev/null || { echo "ansible-doc failed for filter $$f"; exit 1; }; done; \
+	  echo "ansible-doc filters: $$(ls plugins/filter/*.yml | wc -l) ok"
+	@ansible-doc -t lookup stackdoctor.openstack.checks >/dev/null && echo "ansible-doc lookup checks: ok"
+	@python tools/devtool.py docs --check && echo "docs/checks/*.md and README's checks table match the declarations"
 
 build: deps
 	@rm -rf .cache/build && mkdir -p .cache/build/install
