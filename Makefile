@@ -47,7 +47,9 @@ images: deps
 
 # ---------------------------------------------------------------- tests
 MOLECULE_SCENARIOS ?= $(sort $(filter-out shared _%,$(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))))
-SANITY_DIR := $(CACHE)/sanity/ansible_collections/stackdoctor/openstack
+# outside any git checkout (ansible-test would list only tracked files), one per checkout
+SANITY_ROOT := $(CACHE)/sanity-$(shell echo $(CURDIR) | sha256sum | cut -c1-8)
+SANITY_DIR := $(SANITY_ROOT)/ansible_collections/stackdoctor/openstack
 SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-endings no-assert \
   no-get-exception no-illegal-filenames no-smart-quotes pep8 replace-urlopen runtime-metadata shebang \
   symlinks use-argspec-type-path use-compat-six validate-modules yamllint
@@ -88,10 +90,10 @@ lint: deps
 sanity: deps
 	@pipver=$$(grep -ho "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | grep -o '[0-9][0-9.]*'); \
 	  mkdir -p $(HOME)/.ansible/test/cache; cp tests/tools/ansible_test_get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
-	@rm -rf $(CACHE)/sanity && mkdir -p $(SANITY_DIR)
+	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_DIR)
 	@git ls-files -co --exclude-standard | grep -v '^\.cache/' | tar -cf - -T - | tar -C $(SANITY_DIR) -xf -
 	@# modules built on openstack.cloud import it: give ansible-test the bundled copy beside ours
-	@cp -a $(VENV)/lib/python3*/site-packages/ansible_collections/openstack $(CACHE)/sanity/ansible_collections/
+	@cp -a $(VENV)/lib/python3*/site-packages/ansible_collections/openstack $(SANITY_ROOT)/ansible_collections/
 	cd $(SANITY_DIR) && ansible-test sanity --python $$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])') \
 	  $(addprefix --test ,$(SANITY_TESTS)) --color no
 

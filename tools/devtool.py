@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Developer tool: generate the docs from the check declarations, scaffold a new pair.
 
   python tools/devtool.py docs             # write docs/checks/<check>.md and README's table

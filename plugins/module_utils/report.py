@@ -164,9 +164,9 @@ def counts(results, hosts=None):
         else:
             out[r.get('status') if r.get('status') in out else 'error'] += 1
     out['total'] = len(results)
-    out['hosts'] = len(set(hosts)) if hosts else len(set(r.get('host') for r in results
-                                                        if not sd.is_cloud_target(r.get('host'))))
-    out['clouds'] = len(set(r.get('host') for r in results if sd.is_cloud_target(r.get('host'))))
+    targets = set(r.get('host') for r in results)
+    out['hosts'] = len(set(hosts)) if hosts else len([h for h in targets if not sd.is_cloud_target(h)])
+    out['clouds'] = len([h for h in targets if sd.is_cloud_target(h)])
     out['checks'] = len(set(r.get('check') for r in results))
     return out
 
