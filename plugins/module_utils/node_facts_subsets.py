@@ -35,6 +35,8 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
+# the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
+DEFAULT_LOG_MAX_MATCHES = 20
 DEFAULT_COMMAND_TIMEOUT = 30
 CINDER_MAX_PROBLEMS = 50
 
@@ -345,7 +347,7 @@ def _scan_service_log(ctx, service, default_log, signatures):
         return out
     try:
         res = log_signatures.scan(ctx.fs(path), signatures,
-                                  ctx.params.get('log_max_matches', 20),
+                                  ctx.params.get('log_max_matches', DEFAULT_LOG_MAX_MATCHES),
                                   ctx.params.get('log_tail_bytes', DEFAULT_LOG_TAIL_BYTES))
     except (IOError, OSError) as exc:
         out['error'] = _error('cannot read: %s' % (exc.strerror or exc), path)

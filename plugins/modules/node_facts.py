@@ -204,6 +204,7 @@ changed:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.node_facts_subsets import (
+    DEFAULT_LOG_MAX_MATCHES, DEFAULT_LOG_TAIL_BYTES,
     SUBSET_NAMES, Context, gather)
 
 
@@ -222,8 +223,8 @@ def main():
             layout_flavour=dict(type='str', default='auto',
                                 choices=['auto', 'packaged', 'kolla', 'tripleo', 'juju']),
             layout_overrides=dict(type='dict', default={}),
-            log_max_matches=dict(type='int', default=20),
-            log_tail_bytes=dict(type='int', default=4 * 1024 * 1024),
+            log_max_matches=dict(type='int', default=DEFAULT_LOG_MAX_MATCHES),
+            log_tail_bytes=dict(type='int', default=DEFAULT_LOG_TAIL_BYTES),
             command_timeout=dict(type='int', default=30),
             root=dict(type='str', default='/'),
         ),
