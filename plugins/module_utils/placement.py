@@ -9,7 +9,7 @@ body=None)`` returns ``(status_code, json_or_None)``; the module wires it to ope
 (``conn.placement`` / ``conn.compute``), the unit tests to recorded responses. No openstacksdk
 import here, so the logic is testable without a cloud.
 
-Algorithm (see docs: prior-art section 3, openstack-facts section 4):
+Algorithm (nova-manage placement audit, nova/cmd/manage.py, done through the APIs only):
 
 1. ``GET /resource_providers`` (placement 1.28): every provider with its root.
 2. ``GET /resource_providers/{rp}/allocations`` (1.28, gives ``consumer_generation``) for every
@@ -1069,7 +1069,7 @@ def public(found):
 
 
 # ------------------------------------------------------------------ result contract
-REFERENCE = ('seed 001; nova doc/source/admin/troubleshooting/orphaned-allocations.rst; '
+REFERENCE = ('https://docs.openstack.org/nova/latest/admin/troubleshooting/orphaned-allocations.html; '
              'nova resource_tracker._remove_deleted_instances_allocations')
 
 

@@ -22,7 +22,7 @@ description:
     migration, and C(GET /servers/{id}) answers 404. A server still in a build request answers
     200 and is left alone. This is what the nova-compute log line
     C(Instance <uuid> has allocations against this compute host but is not found in the database)
-    points at (seed 001).
+    points at (nova/compute/resource_tracker.py, _remove_deleted_instances_allocations).
   - A consumer that is a server living on B(another) node (an evacuated or moved instance) is
     reported as C(moved); only the source provider tree's part of its allocation is leftover, and
     C(state=absent) removes only that part, keeping the rest.
