@@ -162,8 +162,9 @@ class ActionModule(ActionBase):
             return result
 
         if report['verdict'] == rp.GO:
-            msg = 'verdict: go (%d results, %d hosts); report: %s' % (
-                report['counts']['total'], report['counts']['hosts'], paths['markdown'])
+            msg = 'verdict: go (%d results, %d hosts checked of %d, %d cloud); report: %s' % (
+                report['counts']['total'], report['counts']['checked'], report['counts']['hosts'],
+                report['counts']['clouds'], paths['markdown'])
         else:
             msg = 'verdict: no go, %d blocking: %s; report: %s' % (
                 len(report['blocking']),

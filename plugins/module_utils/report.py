@@ -165,7 +165,11 @@ def counts(results, hosts=None):
             out[r.get('status') if r.get('status') in out else 'error'] += 1
     out['total'] = len(results)
     targets = set(r.get('host') for r in results)
+    # hosts: targeted hosts; checked: those with a result of their own (a host that only ran
+    # the API checks, such as the controller, is not a checked node); clouds: cloud targets
     out['hosts'] = len(set(hosts)) if hosts else len([h for h in targets if not sd.is_cloud_target(h)])
+    out['checked'] = len([h for h in targets if not sd.is_cloud_target(h)
+                          and any(r.get('host') == h and r.get('check') != sd.INTERNAL_CHECK for r in results)])
     out['clouds'] = len([h for h in targets if sd.is_cloud_target(h)])
     out['checks'] = len(set(r.get('check') for r in results))
     return out
@@ -323,9 +327,10 @@ def render_markdown(report):
         for b in report['blocking']:
             out.append('- **%s** %s on %s: %s' % (b['status'], _code(b['id']), _target(b['host']), _text(b['summary'])))
     clouds = sorted(set(r['host'] for r in results if sd.is_cloud_target(r.get('host'))))
-    out += ['', 'Phase: %s. Profile: %s. Generated %s. Hosts: %d%s. Checks: %d.'
+    out += ['', 'Phase: %s. Profile: %s. Generated %s. Hosts: %d checked of %d targeted%s. Checks: %d.'
             % (_text(report.get('phase')), _text(report.get('profile') or 'all checks'), report['generated'],
-               c['hosts'], ('; cloud: %s' % ', '.join(_code(h[len(sd.CLOUD_PREFIX):]) for h in clouds)) if clouds else '',
+               c.get('checked', c['hosts']), c['hosts'],
+               ('; cloud: %s' % ', '.join(_code(h[len(sd.CLOUD_PREFIX):]) for h in clouds)) if clouds else '',
                c['checks']), '']
 
     out += ['| critical | error | warning | ok | skipped | waived | total |',

@@ -105,7 +105,7 @@ verdict:
   type: str
   sample: no go
 counts:
-  description: Number of un-waived results per status, plus C(waived), C(total), C(hosts) (targeted hosts), C(clouds) (cloud targets), C(checks).
+  description: Number of un-waived results per status, plus C(waived), C(total), C(hosts) (targeted hosts), C(checked) (hosts with results of their own), C(clouds) (cloud targets), C(checks).
   returned: success
   type: dict
   sample: {critical: 1, error: 0, warning: 0, ok: 4, skipped: 0, waived: 0, total: 5, hosts: 3, checks: 1}

@@ -73,7 +73,7 @@ DECLARATION = {
     },
 }
 CHECK = DECLARATION['name']
-CUSTOM_RC_VAR = 'fix_placement_allocations_include_custom_resource_classes'
+CUSTOM_RC_VAR = pl.CUSTOM_RC_FIX_VAR
 
 
 def evaluate(facts, params=None):
@@ -98,8 +98,8 @@ def evaluate(facts, params=None):
         evidence = dict(f.get('evidence') or {})
         if f['id'] in ('placement.orphaned_allocation', 'placement.moved_allocation') and status not in ('ok', 'skipped', 'error'):
             status = base.FAULT
-            if evidence.get('custom_rc_only') and not params.get('include_custom_resource_classes'):
-                # the plain remediate run leaves CUSTOM_*-only consumers alone: say what removes them
-                evidence['fix_extra_vars'] = {CUSTOM_RC_VAR: True}
+            if params.get('include_custom_resource_classes'):
+                # the site already runs the fix with CUSTOM_* classes: no opt-in to name
+                evidence.pop('fix_vars', None)
         out.append(base.result(DECLARATION, f['id'], status, f['summary'], evidence))
     return out

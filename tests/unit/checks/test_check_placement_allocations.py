@@ -49,13 +49,13 @@ def test_custom_class_only_orphan_names_the_variable_that_removes_it(recorded):
     res = registry.evaluate('check_placement_allocations', {'placement_audit': audit}, {})
     custom = [r for r in res if r['evidence']['consumer'] == s['custom']['consumer']][0]
     assert custom['evidence']['custom_rc_only'] is True
-    assert custom['evidence']['fix_extra_vars'] == {check.CUSTOM_RC_VAR: True}
+    assert custom['evidence']['fix_vars'] == {check.CUSTOM_RC_VAR: True}
     plain = [r for r in res if r['evidence']['consumer'] == s['orphan']['consumer']][0]
-    assert 'fix_extra_vars' not in plain['evidence']
+    assert 'fix_vars' not in plain['evidence']
     res = registry.evaluate('check_placement_allocations', {'placement_audit': audit},
                             {'include_custom_resource_classes': True})
     custom = [r for r in res if r['evidence']['consumer'] == s['custom']['consumer']][0]
-    assert 'fix_extra_vars' not in custom['evidence']
+    assert 'fix_vars' not in custom['evidence']
 
 
 def test_site_severity_applies_to_faults_only(recorded):

@@ -292,3 +292,38 @@ def test_action_bad_args(tmp_path):
     assert out['failed'] is True and 'gate_severity' in out['msg']
     out = _run_report({'hosts': ['a'], 'report_dir': str(tmp_path), 'today': 'tomorrow'}, {})
     assert out['failed'] is True and 'today' in out['msg']
+
+
+# ------------------------------------------------------------------ cloud targets, runbooks, profile
+def _cloud_report():
+    res = [
+        {'id': 'placement.orphaned_allocation', 'check': 'check_placement_allocations', 'host': 'cloud:prod',
+         'status': 'warning', 'summary': 'consumer c1 holds VCPU=1 but nova has no such server',
+         'evidence': {'consumer': 'c1', 'fix_vars': {'fix_placement_allocations_include_custom_resource_classes': True}},
+         'fix': 'fix_placement_allocations',
+         'reference': 'docs/checks/check_placement_allocations.md; https://docs.openstack.org/nova/latest/'},
+        {'id': 'cinder.tgt_include_missing', 'check': 'check_tgt_include', 'host': 'vol-1', 'status': 'ok',
+         'summary': 'fine', 'evidence': {}, 'fix': None, 'reference': 'docs/checks/check_tgt_include.md'},
+    ]
+    res = [sd.validate_result(r, stored=True) for r in res]
+    return rp.build(res, [], ['controller', 'vol-1'], today='2026-01-01', profile='pre-upgrade')
+
+
+def test_cloud_results_are_a_target_of_their_own():
+    rep = _cloud_report()
+    c = rep['counts']
+    # the controller only ran the API check: targeted, not a checked node; the cloud is counted apart
+    assert (c['hosts'], c['checked'], c['clouds']) == (2, 1, 1)
+    md = rp.render_markdown(rep)
+    assert '### `placement.orphaned_allocation` on cloud `prod`' in md
+    assert '| cloud `prod` | warning |' in md and md.index('| cloud `prod`') < md.index('| `vol-1`')
+    assert 'Hosts: 1 checked of 2 targeted; cloud: `prod`.' in md
+    assert 'Profile: pre-upgrade.' in md and rep['profile'] == 'pre-upgrade'
+
+
+def test_fix_line_of_a_cloud_result_has_no_limit_and_names_the_opt_in():
+    md = rp.render_markdown(_cloud_report())
+    line = [ln for ln in md.splitlines() if ln.startswith('- Fix:')][0]
+    assert '--limit' not in line
+    assert '-e fix_placement_allocations_include_custom_resource_classes=true' in line
+    assert '- Runbook: docs/checks/check_placement_allocations.md' in md
