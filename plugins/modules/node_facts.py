@@ -210,7 +210,12 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.node_facts_s
 
 def _runner(module):
     def run(argv):
-        rc, out, err = module.run_command(argv, check_rc=False)
+        # a missing binary (no systemctl on a container without systemd, no tgtadm) is a fact
+        # to record, not a failure of the whole module: rc 127 as a shell gives it
+        try:
+            rc, out, err = module.run_command(argv, check_rc=False, handle_exceptions=False)
+        except (OSError, IOError) as exc:
+            return 127, '', '%s: %s' % (argv[0] if argv else '?', exc)
         return rc, out, err
     return run
 

@@ -195,3 +195,12 @@ def test_nova_compute_log_subset_finds_the_seed_001_line(tmp_path):
     assert nc['found'] and nc['file'] == '/var/log/nova/nova-compute.log'
     assert [m['signature'] for m in nc['matches']] == ['4a']
     assert '0b5a1c0e-1111-4222-8333-444455556666' in _json.dumps(nc['matches'][0]['groups'])
+
+
+def test_missing_binary_is_rc_127_not_a_module_failure():
+    class Module(object):
+        def run_command(self, argv, check_rc=False, handle_exceptions=True):
+            assert handle_exceptions is False and check_rc is False
+            raise OSError(2, 'No such file or directory', argv[0])
+    rc, out, err = node_facts._runner(Module())(['systemctl', 'is-active', 'tgt'])
+    assert rc == 127 and out == '' and 'systemctl' in err and 'No such file' in err
