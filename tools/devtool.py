@@ -184,10 +184,9 @@ CHECK_TASKS_HOST = '''---
     facts_subsets: "{{{{ (query('stackdoctor.openstack.checks', '{check}') | first).subsets }}}}"
     facts_refresh: "{{{{ {check}_refresh | bool or (stackdoctor_facts_refresh | default(false) | bool) }}}}"
 
-- name: Record the results of {check}
-  stackdoctor.openstack.finding:
-    check: {check}
-    results: "{{{{ stackdoctor_node_facts | stackdoctor.openstack.check_results('{check}', severity={check}_severity) }}}}"
+- name: Evaluate {check} and record its results
+  stackdoctor.openstack.evaluate:
+    checks: [{check}]
 '''
 
 CHECK_TASKS_CLOUD = '''---
@@ -204,14 +203,13 @@ CHECK_TASKS_CLOUD = '''---
   run_once: true
   delegate_to: "{{{{ {check}_api_host }}}}"
 
-- name: Record the results of {check} under the cloud
-  stackdoctor.openstack.finding:
-    check: {check}
+- name: Evaluate {check} and record its results under the cloud
+  stackdoctor.openstack.evaluate:
+    checks: [{check}]
     scope: cloud
-    results: >-
-      {{{{ {{'read': _{check}_read if _{check}_read is not failed else none,
-          'error': _{check}_read.msg | default('unknown error') if _{check}_read is failed else none}}
-         | stackdoctor.openstack.check_results('{check}', severity={check}_severity) }}}}
+    facts:
+      read: "{{{{ _{check}_read if _{check}_read is not failed else none }}}}"
+      error: "{{{{ (_{check}_read.msg | default('unknown error')) if _{check}_read is failed else none }}}}"
   when: inventory_hostname == ansible_play_hosts[0]
 '''
 

@@ -43,11 +43,16 @@ def test_declaration_is_valid(name):
 def test_check_role(name):
     role = ROOT / 'roles' / name
     spec = _yaml(role / 'meta' / 'argument_specs.yml')['argument_specs']['main']
-    tasks = (role / 'tasks' / 'main.yml').read_text()
     defaults = _yaml(role / 'defaults' / 'main.yml') or {}
-    # the role records through the framework, under the cloud for cloud-scope checks
-    assert "check_results('%s'" % name in tasks
-    assert ('scope: cloud' in tasks) == (DECLS[name]['scope'] == 'cloud')
+    # the role records through the framework's one evaluate path, under the cloud for cloud checks
+    evaluate = [t['stackdoctor.openstack.evaluate'] for t in _yaml(role / 'tasks' / 'main.yml')
+                if 'stackdoctor.openstack.evaluate' in t]
+    assert [e['checks'] for e in evaluate] == [[name]]
+    assert (evaluate[0].get('scope') == 'cloud') == (DECLS[name]['scope'] == 'cloud')
+    # every declared parameter is a documented role variable with the declared default
+    for pname, pspec in (DECLS[name].get('params') or {}).items():
+        assert defaults.get(pspec['var']) == pspec['default'], (pname, pspec)
+        assert spec['options'][pspec['var']]['default'] == pspec['default'], (pname, pspec)
     # site severities are a documented knob of every check
     assert '%s_severity' % name in defaults and '%s_severity' % name in spec['options']
     # what the declaration says is not repeated in the role

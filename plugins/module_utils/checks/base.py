@@ -46,6 +46,11 @@ DECLARATION_KEYS = {
     'findings': (dict, True),    # finding id -> {severity, title}
     'references': (list, True),  # public sources: upstream docs URLs, source paths, bug numbers
     'runbook': (dict, True),     # RUNBOOK_KEYS -> text
+    # optional: parameters of evaluate() -> {var: <check>_<knob> role variable, default: value}
+    'params': (dict, False),
+    # optional, host scope: evaluate() needs nothing but node facts (default True), so diagnose
+    # evaluates it in bulk without including its role; False for checks whose role probes more
+    'facts_only': (bool, False),
 }
 
 ID_RE = re.compile(r'^[a-z0-9_]+\.[a-z0-9_.]+$')
@@ -68,6 +73,8 @@ def validate_declaration(decl, short=None):
     for key, (typ, required) in DECLARATION_KEYS.items():
         if required and key not in decl:
             raise DeclarationError('%s: missing key %r' % (where, key))
+        if key not in decl:
+            continue
         value = decl.get(key)
         if key == 'fix':
             if value is not None and not (isinstance(value, str) and FIX_RE.match(value)):
@@ -96,6 +103,10 @@ def validate_declaration(decl, short=None):
     for ref in decl['references']:
         if re.search(r'\bseed\b|openstack-facts|shared/docs', ref, re.I):
             raise DeclarationError('%s: reference %r is not a public source' % (where, ref))
+    for pname, spec in (decl.get('params') or {}).items():
+        if (pname == 'severity' or not isinstance(spec, dict) or 'default' not in spec
+                or not str(spec.get('var') or '').startswith(decl['name'] + '_')):
+            raise DeclarationError('%s: param %r needs var (%s_<knob>) and default' % (where, pname, decl['name']))
     missing = [k for k in RUNBOOK_KEYS if not str(decl['runbook'].get(k) or '').strip()]
     if missing:
         raise DeclarationError('%s: runbook misses %s' % (where, ', '.join(missing)))

@@ -26,6 +26,8 @@ DECLARATION = {
         'compute GET /os-hypervisors/detail?with_servers=true, /servers/{id}, /os-migrations',
     ],
     'fix': 'fix_placement_allocations',
+    'params': {'include_custom_resource_classes': {
+        'var': 'check_placement_allocations_include_custom_resource_classes', 'default': False}},
     'profiles': ['pre-upgrade', 'periodic'],
     'findings': {
         'placement.orphaned_allocation': {

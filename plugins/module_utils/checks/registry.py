@@ -72,6 +72,8 @@ def playbook_entry(decl):
         'profiles': list(decl['profiles']),
         'title': decl['title'],
         'doc': base.doc_path(decl),
+        # host checks that need only node facts are evaluated in bulk by diagnose
+        'facts_only': decl['scope'] == 'host' and decl.get('facts_only', True),
     }
 
 

@@ -42,8 +42,10 @@ def select(registry, requested=None, group_names=None, profile=None):
     ``registry``: check name -> entry (scope, groups, subsets, profiles, ...).
     ``requested``: names (list or comma string); None or empty = every registered check.
     ``profile``: keep only the checks whose ``profiles`` hold it (None = no filter).
-    Returns ``{requested, host, cloud, subsets, excluded}``: ``host`` are the host-scope checks
-    whose groups hold this host, ``cloud`` every cloud-scope check (run once per play),
+    Returns ``{requested, host, bulk, roles, cloud, subsets, excluded}``: ``host`` are the
+    host-scope checks whose groups hold this host, split into ``bulk`` (declared facts-only:
+    evaluated together in one controller-side task) and ``roles`` (their role is included),
+    ``cloud`` every cloud-scope check (run once per play),
     ``subsets`` the union of ``layout`` and the subsets of every selected check whose groups
     hold this host (cloud checks read node facts of their groups' hosts through hostvars),
     ``excluded`` the requested checks the profile left out.
@@ -74,7 +76,10 @@ def select(registry, requested=None, group_names=None, profile=None):
             cloud.append(name)
         if here:
             subsets += [s for s in entry.get('subsets') or [] if s not in subsets]
-    return {'requested': names, 'host': host, 'cloud': cloud, 'subsets': subsets, 'excluded': excluded}
+    bulk = [n for n in host if registry[n].get('facts_only') and not registry[n].get('role')]
+    roles = [n for n in host if n not in bulk]
+    return {'requested': names, 'host': host, 'bulk': bulk, 'roles': roles, 'cloud': cloud,
+            'subsets': subsets, 'excluded': excluded}
 
 
 def fix_role(registry, check, fix):

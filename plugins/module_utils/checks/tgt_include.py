@@ -21,6 +21,7 @@ DECLARATION = {
     'subsets': ['layout', 'cinder', 'tgt', 'cinder_volume_log'],
     'apis': [],
     'fix': 'fix_tgt_include',
+    'params': {'log_limit': {'var': 'check_tgt_include_log_lines', 'default': 5}},
     'profiles': ['pre-upgrade', 'post-deploy', 'periodic'],
     'findings': {
         'cinder.tgt_include_missing': {
