@@ -175,3 +175,30 @@ def test_still_open_compares_identities_and_respects_what_the_fix_handled():
     # a new fault the fix did not act on is not its failure either
     new = [_r('cinder.tgt_include_missing', 'critical', backend='c')]
     assert selection.still_open(before, new, ident) == []
+
+
+# ------------------------------------------------------------------ the evaluate action's parameters
+def test_check_params_come_from_the_declared_variables_or_their_defaults():
+    from ansible_collections.stackdoctor.openstack.plugins.action.evaluate import check_params
+    assert check_params(DECL, {}) == {'log_limit': 5, 'severity': {}}
+    got = check_params(DECL, {'check_tgt_include_log_lines': 2,
+                              'check_tgt_include_severity': {'cinder.tgt_not_running': 'warning'},
+                              'check_other_log_lines': 9})
+    assert got == {'log_limit': 2, 'severity': {'cinder.tgt_not_running': 'warning'}}
+
+
+def test_params_must_name_a_variable_of_the_check():
+    d = copy.deepcopy(DECL)
+    d['params'] = {'log_limit': {'var': 'log_lines', 'default': 5}}
+    with pytest.raises(base.DeclarationError, match='needs var'):
+        base.validate_declaration(d, 'tgt_include')
+
+
+def test_bulk_and_role_checks_are_told_apart():
+    reg = dict(REG)
+    reg['check_tgt_include'] = dict(REG['check_tgt_include'], facts_only=True)
+    reg['check_everywhere'] = dict(REG['check_everywhere'], facts_only=True, role='my.role')
+    s = selection.select(reg, None, ['storage'])
+    assert (s['bulk'], s['roles']) == (['check_tgt_include'], ['check_everywhere'])
+    assert registry.playbook_registry()['check_tgt_include']['facts_only'] is True
+    assert registry.playbook_registry()['check_placement_allocations']['facts_only'] is False
