@@ -204,7 +204,7 @@ def run_nova_manage(provider_uuid=None):
 
 
 def run_ansible_module(params):
-    args = ' '.join('%s=%s' % (k, json.dumps(v) if isinstance(v, list) else v)
+    args = ' '.join('%s=%s' % (k, ','.join(v) if isinstance(v, list) else v)
                     for k, v in sorted(params.items()))
     env = dict(LAB_ENV, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
                ANSIBLE_STDOUT_CALLBACK='json', ANSIBLE_LOAD_CALLBACK_PLUGINS='1')
@@ -298,6 +298,56 @@ def run_inprocess(pl, params, profile=False, conn=None):
     return dt, set(o['consumer'] for o in found['orphans']), found
 
 
+def load_placement_at(rev):
+    """module_utils/placement.py as it was at git revision ``rev`` (for a before/after profile)."""
+    src = subprocess.run(['git', 'show', '%s:plugins/module_utils/placement.py' % rev], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    path = os.path.join(LAB, 'placement_%s.py' % re.sub(r'\W', '_', rev))
+    with open(path, 'w') as f:
+        f.write(src)
+    spec = importlib.util.spec_from_file_location('sd_placement_%s' % re.sub(r'\W', '_', rev), path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _template(path):
+    p = re.sub(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '{uuid}', path)
+    return re.sub(r'([?&][a-z_]+=)[^&]*', r'\1', p)
+
+
+def run_inprocess_old(old, params, conn=None):
+    """The algorithm of an older placement.py (Api(transport, budget), openstacksdk's
+    Proxy.request as the module then used), timed per call kind by this wrapper."""
+    t = time.time()
+    conn = conn or connect()
+    secs, counts, lock = {}, {}, __import__('threading').Lock()
+
+    def transport(service, method, path, microversion, body):
+        proxy = conn.placement if service == 'placement' else conn.compute
+        kw = {'microversion': microversion}
+        if body is not None:
+            kw['json'] = body
+        t1 = time.time()
+        resp = proxy.request(path, method, **kw)
+        k = '%s %s %s' % (service, method, _template(path))
+        with lock:
+            secs[k] = secs.get(k, 0.0) + time.time() - t1
+            counts[k] = counts.get(k, 0) + 1
+        try:
+            data = resp.json() if resp.content else None
+        except ValueError:
+            data = None
+        return resp.status_code, data
+    api = old.Api(transport, budget=20000)
+    found = old.Auditor(api, dict(params)).run()
+    dt = time.time() - t
+    found['api_calls'] = api.calls
+    found['api_calls_by_kind'] = counts
+    found['api_seconds_by_kind'] = dict((k, round(v, 2)) for k, v in secs.items())
+    return dt, set(o['consumer'] for o in found['orphans']), found
+
+
 def rounds(n, tools):
     """Every tool once per round, n rounds (interleaved, so load changes hit them alike).
     tools: [(name, fn)]; returns {name: {'best': (dt, set, extra), 'runs': [dt...], 'cpu': [...]}}"""
@@ -355,9 +405,13 @@ def main():
     ap.add_argument('--no-cache', action='store_true', help='populate even if a snapshot exists')
     ap.add_argument('--keep-lab', action='store_true', help='leave the bench lab up at the end')
     ap.add_argument('--profile', action='store_true', help='cProfile one in-process full run')
+    ap.add_argument('--per-root', action='store_true',
+                    help='also time the module in-process with server_listing=hypervisors_per_root')
     ap.add_argument('--servers-listing', action='store_true',
                     help="also time the module in-process with server_listing=servers (slow)")
     ap.add_argument('--json', help='also write the results here')
+    ap.add_argument('--compare-rev', help='also run the in-process algorithm of placement.py at this git '
+                                          'revision (before/after profile), e.g. 51b9f93')
     o = ap.parse_args()
 
     sys.path.insert(0, HERE)
@@ -430,6 +484,12 @@ def main():
         if o.servers_listing:
             tools1.append(('in-process, server_listing=servers',
                            lambda: run_inprocess(pl, dict(ipparams, server_listing='servers'))))
+        if o.per_root:
+            tools1.append(('in-process, server_listing=hypervisors_per_root',
+                           lambda: run_inprocess(pl, dict(ipparams, server_listing='hypervisors_per_root'))))
+        old_pl = load_placement_at(o.compare_rev) if o.compare_rev else None
+        if old_pl:
+            tools1.append(('in-process at %s (before)' % o.compare_rev, lambda: run_inprocess_old(old_pl, ipparams)))
         r1 = rounds(o.repeat, tools1)
         # ---- benchmark 2: one provider
         log('benchmark 2: scoped to %s (%s), %d rounds' % (node['name'], node['uuid'], o.repeat))
@@ -440,6 +500,9 @@ def main():
                   ('module in-process (connected session)', lambda: run_inprocess(pl, dict(ipparams, **{
                       'resource_providers': [node['name']]}), conn=warm_conn)),
                   ('ansible -m ping (baseline)', run_ping)]
+        if old_pl:
+            tools2.insert(4, ('in-process at %s (before, connected)' % o.compare_rev, lambda: run_inprocess_old(
+                old_pl, dict(ipparams, resource_providers=[node['name']]), conn=warm_conn)))
         r2 = rounds(o.repeat, tools2)
         prof = run_inprocess(pl, ipparams, profile=True)[2] if o.profile else None
 
@@ -470,6 +533,12 @@ def main():
               % json.dumps(an.get('api_seconds_by_kind'), sort_keys=True))
         ip1 = r1['module in-process (new connection)']['best'][2]
         print('in-process phases (s): %s' % json.dumps(ip1['phases']))
+        for name, v in list(r1.items()) + list(r2.items()):
+            if 'in-process' in name:
+                x = v['best'][2]
+                print('  %s: %d calls; by kind (calls, s): %s' % (name, x.get('api_calls'), json.dumps(dict(
+                    (k, [x['api_calls_by_kind'].get(k), (x.get('api_seconds_by_kind') or {}).get(k)])
+                    for k in sorted(x.get('api_calls_by_kind') or {})))))
         table('Benchmark 2: scoped to one provider (goals: >= 2.5x through ansible; module own work '
               '< 0.3 s in-process)', r2, 'nova-manage ... --resource_provider UUID', [t[0] for t in tools2])
         an2 = r2['module via ansible, resource_providers=[name]']['best'][2]

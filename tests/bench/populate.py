@@ -132,7 +132,8 @@ def populate(conn, lab, lab_python, nodes=500, allocations=10000, orphans=50, lo
                           os.path.join(lab, 'etc', 'nova', 'nova.conf'), spec_path],
                          capture_output=True, text=True, env=dict(os.environ, PYTHONWARNINGS='ignore'))
     if out.returncode != 0:
-        raise SystemExit('nova_rows.py failed:\n%s' % out.stderr[-3000:])
+        errs = [ln[:400] for ln in out.stderr.splitlines() if 'Error' in ln or 'error' in ln][:6]
+        raise SystemExit('nova_rows.py failed:\n%s\n...\n%s' % ('\n'.join(errs), out.stderr[-1000:]))
     nova = json.loads(out.stdout.strip().splitlines()[-1])
     timings['nova_rows'] = round(time.time() - t1, 1)
     log('  nova rows (services %d, compute_nodes %d, instances %d + mappings) written into the DBs: '

@@ -111,6 +111,13 @@ class FakeCloud(object):
 
     def compute(self, method, path, mv):
         assert method == 'GET'
+        if path.startswith('/os-hypervisors/detail?hypervisor_hostname_pattern='):
+            assert mv == '2.53'
+            pat = path.split('=', 1)[1]
+            hv = [dict(h) for h in self.hypervisors if pat in h['hypervisor_hostname']]
+            if not hv:
+                return 404, {'itemNotFound': {'code': 404, 'message': 'No hypervisor matching %s could be found.' % pat}}
+            return 200, {'hypervisors': hv}
         if path.startswith('/os-hypervisors/detail'):
             assert mv == '2.53'
             if 'with_servers=true' not in path:
@@ -139,6 +146,15 @@ class FakeCloud(object):
                 if srv:
                     hv['servers'] = srv
             return 200, {'hypervisor': hv}
+        if path.startswith('/servers?'):      # index view: id, name, links (partial: status UNKNOWN)
+            assert mv == '2.69' and 'all_tenants=1' in path
+            m = re.search(r'[?&]host=([^&]+)', path)
+            n = re.search(r'[?&]node=([^&]+)', path)
+            return 200, {'servers': [
+                dict({'id': s['id'], 'name': 'x', 'links': []}, **({'status': 'UNKNOWN'} if s.get('status') == 'UNKNOWN' else {}))
+                for s in self.servers.values()
+                if (m is None or s.get('OS-EXT-SRV-ATTR:host') == m.group(1))
+                and (n is None or s.get('OS-EXT-SRV-ATTR:hypervisor_hostname') == n.group(1))]}
         if path.startswith('/servers/detail'):
             assert mv == '2.69' and 'all_tenants=1' in path
             m = re.search(r'[?&]host=([^&]+)', path)
@@ -402,10 +418,16 @@ def test_scoped_run_reads_only_what_its_providers_need(cloud):
     api, found = run_audit(cloud, resource_providers=['ironic-node-1', 'ironic-node-2'])
     paths = [e[2] for e in cloud.log]
     assert '/resource_providers' not in paths
-    assert not any(p.startswith(('/os-hypervisors/detail', '/servers/detail?all_tenants=1&limit')) for p in paths)
-    assert sorted(p for p in paths if p.startswith('/servers/detail')) == [
-        '/servers/detail?all_tenants=1&host=ironic-c&node=ironic-node-1&limit=1000',
-        '/servers/detail?all_tenants=1&host=ironic-c&node=ironic-node-2&limit=1000']
+    assert not any(p.startswith(('/os-hypervisors/detail?with_servers', '/os-hypervisors/detail?limit',
+                                 '/servers/detail')) for p in paths)
+    # nova's nodes of the NAMED providers are read at once, beside placement's lookups; no show after
+    assert sorted(p for p in paths if p.startswith('/os-hypervisors')) == [
+        '/os-hypervisors/detail?hypervisor_hostname_pattern=ironic-node-1',
+        '/os-hypervisors/detail?hypervisor_hostname_pattern=ironic-node-2']
+    assert not any(p.startswith('/servers/detail') for p in paths)
+    assert sorted(p for p in paths if p.startswith('/servers?')) == [
+        '/servers?all_tenants=1&host=ironic-c&node=ironic-node-1&limit=1000',
+        '/servers?all_tenants=1&host=ironic-c&node=ironic-node-2&limit=1000']
     assert found['multi_node_hosts'] == [] and found['ok'] == 2      # i1 on node 1, i2 on node 2
     assert [(e['consumer'], e['root_provider']['name']) for e in found['moved']] == [(i2, 'ironic-node-1')]
     assert api.by_kind['compute GET /servers/{id}'] == 1      # the moved verdict is from i2's record
@@ -423,9 +445,18 @@ def test_scoped_run_reads_only_what_its_providers_need(cloud):
     assert [e['consumer'] for e in found['orphans']] == [ORPHAN]
     assert [e['consumer'] for e in found['moved']] == [MOVED]
     assert {e['consumer']: e['reason'] for e in found['skipped']} == {MIG: 'migration'}
-    # 1 name + 1 uuid lookup, 1 tree, 2 allocation reads, 1 show, 1 node listing, 1 migration
-    # page (host), GET /servers/{id} for ORPHAN and MOVED
-    assert api.calls == 1 + 1 + 1 + 2 + 1 + 1 + 1 + 2, api.by_kind
+    # 1 name + 1 uuid lookup, 1 show of the named uuid (404: a child is no compute node), 1 tree,
+    # 2 allocation reads, 1 show of its root, 1 node listing, 1 migration page (host),
+    # GET /servers/{id} for ORPHAN and MOVED
+    assert api.calls == 1 + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 2, api.by_kind
+
+
+def test_scoped_run_aborts_on_a_partial_record_in_the_node_listing(cloud):
+    i1, i2 = _ironic(cloud)
+    cloud.servers[i1]['status'] = 'UNKNOWN'
+    with pytest.raises(pl.Abort) as e:
+        run_audit(cloud, resource_providers=['ironic-node-1'])
+    assert e.value.reason == 'cell_down'
 
 
 def test_scoped_run_with_a_provider_that_is_no_compute_node(cloud):
@@ -436,7 +467,7 @@ def test_scoped_run_with_a_provider_that_is_no_compute_node(cloud):
     # the show says 404: no node listing, and the WHOLE migration list (a migration may hold an
     # allocation on a provider that is no compute node, e.g. a sharing provider)
     paths = [e[2] for e in cloud.log]
-    assert '/os-hypervisors/%s' % BM in paths and not any(p.startswith('/servers/detail') for p in paths)
+    assert '/os-hypervisors/%s' % BM in paths and not any(p.startswith('/servers?') for p in paths)
     assert [p for p in paths if p.startswith('/os-migrations')] == ['/os-migrations?limit=1000']
 
 
@@ -750,10 +781,13 @@ def test_recorded_lab_audit(name):
     if rec['params'].get('resource_providers'):
         # scoped: no listing of every hypervisor or server; per root a hypervisor show (404 for
         # the baremetal-like provider, no compute node) and that node's servers
-        assert not any(p.startswith('/os-hypervisors/detail') or p == '/resource_providers' for p in paths)
-        shows = [ex for ex in rec['exchanges'] if re.match(r'^/os-hypervisors/[0-9a-f-]{36}$', ex['path'])]
-        assert sorted(ex['status'] for ex in shows) == [200, 200, 404]
-        node = [ex for ex in rec['exchanges'] if ex['path'].startswith('/servers/detail?all_tenants=1&host=compute-1&node=compute-1')]
+        assert not any(p.startswith(('/os-hypervisors/detail?with', '/servers/detail')) or p == '/resource_providers'
+                       for p in paths)
+        # compute-1/-2 found by name at once; the baremetal-like provider (no compute node): 404
+        pats = dict((ex['path'].split('=', 1)[1], ex['status']) for ex in rec['exchanges']
+                    if ex['path'].startswith('/os-hypervisors/detail?hypervisor_hostname_pattern='))
+        assert pats == {'compute-1': 200, 'compute-2': 200, s['custom']['provider_name']: 404}
+        node = [ex for ex in rec['exchanges'] if ex['path'].startswith('/servers?all_tenants=1&host=compute-1&node=compute-1')]
         assert node and s['live']['consumer'] in [x['id'] for x in node[0]['response']['servers']]
         # a provider that is no compute node is in scope: the whole migration list is read
         assert '/os-migrations?limit=1000' in paths
