@@ -380,16 +380,16 @@ def median(xs):
 def table(title, res, baseline, names):
     print()
     print(title)
-    print('%-44s %9s %9s %8s %10s %8s  %s' % ('tool', 'best s', 'median s', 'ratio', 'svc CPU s', 'orphans',
-                                            'runs (s)'))
+    head = ('tool', 'best s', 'median s', 'ratio', 'svc CPU s', 'orphans', 'runs (s)')
+    print('%-44s %9s %9s %8s %10s %8s  %s' % head)
     base = res[baseline]['best'][0]
     for name in names:
         o = res[name]
         best = o['best'][0]
         ratio = '%.2fx' % (base / best) if name != baseline and 'ping' not in name else ('1.00x' if name == baseline else '-')
         n = len(o['best'][1]) if 'ping' not in name else '-'
-        print('%-44s %9.3f %9.3f %8s %10.2f %8s  %s' % (name, best, median(o['runs']), ratio,
-                                                       median(o['cpu']), n, o['runs']))
+        row = (name, best, median(o['runs']), ratio, median(o['cpu']), n, o['runs'])
+        print('%-44s %9.3f %9.3f %8s %10.2f %8s  %s' % row)
     print('ratio = %s best / tool best; svc CPU = median CPU seconds of the lab services during a run'
           % baseline)
 
@@ -544,8 +544,8 @@ def main():
         an2 = r2['module via ansible, resource_providers=[name]']['best'][2]
         ip2 = r2['module in-process (connected session)']['best'][2]
         print('scoped module API calls by kind: %s' % json.dumps(an2['api_calls_by_kind'], sort_keys=True))
-        print('scoped in-process (connected) API seconds by kind: %s' % json.dumps(ip2['api_seconds_by_kind'],
-                                                                                sort_keys=True))
+        print('scoped in-process (connected) API seconds by kind: %s'
+              % json.dumps(ip2['api_seconds_by_kind'], sort_keys=True))
         print()
         print('Benchmark 3: lab service CPU seconds per run (median; goal: module <= nova-manage)')
         for title, res in (('full', r1), ('scoped', r2)):
