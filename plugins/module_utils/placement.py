@@ -73,7 +73,7 @@ NOVA_RCS = frozenset(('VCPU', 'MEMORY_MB', 'DISK_GB', 'VGPU', 'PCPU', 'MEM_ENCRY
                       'NET_BW_EGR_KILOBIT_PER_SEC', 'NET_BW_IGR_KILOBIT_PER_SEC'))
 SKIP_REASONS = ('build_request', 'migration', 'in_progress', 'no_host', 'custom_rc_only',
                 'cap_reached', 'conflict', 'gone', 'no_allocation_on_current_host',
-                'changed_since_audit', 'not_audited')
+                'changed_since_audit', 'not_audited', 'sharing_provider')
 
 LOG_PATTERNS = (
     ('not_found', re.compile(
@@ -324,6 +324,7 @@ class Auditor(object):
         self.log_evidence = parse_log_lines(params.get('nova_compute_log_lines'))
         self.unknown_filters = []
         self.prefetched = {}       # compute node uuid -> {host, node}, mode providers
+        self.sharing = {}          # root uuid -> has MISC_SHARES_VIA_AGGREGATE
 
     # -------------------------------------------------------------- reads
     def workers(self):
@@ -811,7 +812,12 @@ class Auditor(object):
                     out['ok'] += 1
                     continue
                 entry['server'] = server
-                if verdict == 'moved':
+                if verdict == 'moved' and root not in self.hypervisors and self.is_sharing(root):
+                    # a live server's share of a sharing provider (DISK_GB on shared storage):
+                    # in use wherever the server runs, never a leftover
+                    entry['reason'] = 'sharing_provider'
+                    out['skipped'].append(entry)
+                elif verdict == 'moved':
                     entry['reason'] = 'server_on_other_host'
                     out['moved'].append(entry)
                 else:
@@ -819,6 +825,16 @@ class Auditor(object):
                     out['skipped'].append(entry)
         out['consumers'] = len(per)
         return out
+
+    def is_sharing(self, root):
+        """The provider has the MISC_SHARES_VIA_AGGREGATE trait (placement's sharing providers,
+        e.g. shared storage): ``GET /resource_providers/{uuid}/traits``, once per root."""
+        if root not in self.sharing:
+            path = '/resource_providers/%s/traits' % root
+            body = _get_ok(self.api, 'placement', path, PLACEMENT_MV,
+                           'placement GET /resource_providers/{uuid}/traits')
+            self.sharing[root] = 'MISC_SHARES_VIA_AGGREGATE' in (body.get('traits') or [])
+        return self.sharing[root]
 
     def _classify_server(self, server, ident):
         if self._server_on_root(server, ident):

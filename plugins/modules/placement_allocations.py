@@ -284,7 +284,9 @@ skipped_consumers:
       C(no_allocation_on_current_host) (moved server holding nothing on its current node),
       C(changed_since_audit) (generation or allocations differ from what the audit saw and
       O(on_change=skip), or re-confirmation says it no longer qualifies; C(changes) lists the
-      differences), C(not_audited) (not in O(expected)).
+      differences), C(not_audited) (not in O(expected)), C(sharing_provider) (a live server's
+      share of a provider with the C(MISC_SHARES_VIA_AGGREGATE) trait, e.g. shared storage - in
+      use wherever the server runs, never a leftover).
   returned: always
   type: list
   elements: dict

@@ -52,6 +52,7 @@ class FakeCloud(object):
         self.migrations = []
         self.fail = {}     # (service, method, path-regex) -> status
         self.conflicts = {}  # consumer -> number of 409s still to return
+        self.traits = {}     # rp -> traits
         self.log = []
 
     def alloc(self, consumer, by_rp, gen=1):
@@ -79,6 +80,9 @@ class FakeCloud(object):
                 {'uuid': u, 'name': n, 'root_provider_uuid': r, 'parent_provider_uuid': p, 'generation': 1}
                 for u, (n, r, p) in self.rps.items()
                 if q.get('name', n) == n and q.get('uuid', u) == u and q.get('in_tree', r) == r]}
+        m = re.match(r'^/resource_providers/([^/]+)/traits$', path)
+        if m:
+            return 200, {'resource_provider_generation': 1, 'traits': list(self.traits.get(m.group(1), []))}
         m = re.match(r'^/resource_providers/([^/]+)/allocations$', path)
         if m:
             rp = m.group(1)
@@ -277,6 +281,22 @@ def test_server_created_between_list_and_check_is_not_an_orphan(cloud):
     cloud.hidden[ORPHAN] = server(ORPHAN, 'compute-1')
     api, found = run_audit(cloud)
     assert ORPHAN not in [e['consumer'] for e in found['orphans']]
+
+
+def test_share_of_a_sharing_provider_is_never_a_leftover(cloud):
+    # LIVE runs on compute-1 and holds DISK_GB on a shared storage provider (its own root, no
+    # compute node): with MISC_SHARES_VIA_AGGREGATE that is in use, not a moved leftover
+    nfs = 'dddd0000-0000-4000-8000-00000000000d'
+    cloud.rps[nfs] = ('shared-nfs', nfs, None)
+    cloud.alloc(LIVE, {CN1: {'VCPU': 1, 'MEMORY_MB': 1024}, nfs: {'DISK_GB': 10}})
+    api, found = run_audit(cloud, consumers=[LIVE])
+    assert [(e['consumer'], e['root_provider']['name']) for e in found['moved']] == [(LIVE, 'shared-nfs')]
+    cloud.traits[nfs] = ['MISC_SHARES_VIA_AGGREGATE']
+    api, found = run_audit(cloud, consumers=[LIVE])
+    assert found['moved'] == [] and found['orphans'] == []
+    assert [(e['consumer'], e['reason']) for e in found['skipped']] == [(LIVE, 'sharing_provider')]
+    removed, skipped = pl.remove(api, found, params(), False)
+    assert removed == [] and nfs in cloud.allocs[LIVE]['allocations']
 
 
 def test_server_without_host_and_task_state(cloud):
