@@ -3,13 +3,17 @@
 # PyPI in its own venv:
 #   keystone :BASE+0, placement :BASE+1, nova-api :BASE+2 (gunicorn + argv shim), netstub :BASE+3,
 #   nova-conductor, nova-scheduler, nova-compute x2 (fake driver, hosts compute-1/compute-2),
-#   rabbitmq (Debian) AMQP :BASE+72, epmd :BASE+69, Erlang distribution :BASE+73. sqlite everywhere.
+#   rabbitmq (Debian) AMQP :BASE+72, epmd :BASE+69, Erlang distribution :BASE+73,
+#   MariaDB (Debian's mariadbd, own datadir and socket under the lab dir) :BASE+50: one database
+#   and one user per service, PyMySQL. keystone, placement and nova-api: gunicorn, N workers.
 # Usage: tests/lab/lab.sh up|down|status|env
 #   STACKDOCTOR_LAB_DIR        state (configs, dbs, logs, pids); default /var/tmp/stackdoctor-lab
 #   STACKDOCTOR_LAB_PORT_BASE  first port of the lab's block of 100; default 15000
 #   STACKDOCTOR_LAB_CLOUDS     clouds.yaml to write; default inventories/lab/clouds.yaml
 #   STACKDOCTOR_LAB_DATA_CACHE prepared data dir to restore instead of the default cache entry
 #                              (read only: a cold start still fills the default entry)
+#   STACKDOCTOR_LAB_API_WORKERS  worker processes per API (keystone, placement, nova-api); default 2
+#   STACKDOCTOR_LAB_KEEP_DATA  1: `down` keeps the MariaDB datadir (default: removed)
 #   XDG_CACHE_HOME             cache root; venv and prepared data dirs go to .../stackdoctor/
 # Several labs can run side by side with different LAB dirs and port bases. Each lab dir gets
 # etc/lab.env (LAB, PORT_BASE, ports, CLOUDS) for labctl.py, scenarios.py and other tools.
@@ -27,11 +31,10 @@ REQ=$HERE/requirements-lab.txt
 REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
 VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
 # bump DATA_FORMAT when anything that ends up inside the prepared databases changes
-DATA_FORMAT=2
-# the lab dir and the port base are in the key: cell mappings store absolute sqlite paths and
-# the rabbit URL, keystone's catalog the endpoint URLs (the default base adds nothing, so the
-# key of the default lab is what it always was)
-DATA_KEY_IN="$LAB|$DATA_FORMAT"; [ "$PORT_BASE" = 15000 ] || DATA_KEY_IN="$DATA_KEY_IN|ports=$PORT_BASE"
+DATA_FORMAT=3
+# the lab dir and the port base are in the key: cell mappings store the database URLs
+# (host:port) and the rabbit URL, keystone's catalog the endpoint URLs
+DATA_KEY_IN="$LAB|$DATA_FORMAT|ports=$PORT_BASE"
 DATA_KEY=$REQ_HASH-$(printf '%s' "$DATA_KEY_IN" | sha256sum | cut -c1-8)
 DATA_CACHE=$CACHE/lab-data-$DATA_KEY
 RESTORE_FROM=${STACKDOCTOR_LAB_DATA_CACHE:-$DATA_CACHE}
@@ -41,12 +44,15 @@ B=$VENV/bin
 IP=127.0.0.1
 KS_PORT=$PORT_BASE PL_PORT=$((PORT_BASE + 1)) NOVA_PORT=$((PORT_BASE + 2)) NET_PORT=$((PORT_BASE + 3))
 EPMD_PORT=$((PORT_BASE + 69)) RABBIT_PORT=$((PORT_BASE + 72)) DIST_PORT=$((PORT_BASE + 73))
+DB_PORT=$((PORT_BASE + 50)) DB_SOCK=$LAB/run/mariadb.sock DB_DATA=$LAB/data/mysql
+API_WORKERS=${STACKDOCTOR_LAB_API_WORKERS:-2}
+case $API_WORKERS in ''|*[!0-9]*|0) echo "lab: STACKDOCTOR_LAB_API_WORKERS must be a number >= 1" >&2; exit 2;; esac
 export STACKDOCTOR_LAB_DIR=$LAB STACKDOCTOR_LAB_PORT_BASE=$PORT_BASE STACKDOCTOR_LAB_CLOUDS=$CLOUDS
 TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
 # lab-only credentials (loopback-only services); written to files, never printed
 ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
-# order matters for down: computes first, epmd last
-SERVICES="nova-compute-1 nova-compute-2 nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq"
+# order matters for down: computes first; mariadb once every client is gone; epmd last
+SERVICES="nova-compute-1 nova-compute-2 nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq mariadb"
 export PYTHONWARNINGS=ignore
 
 T0=$EPOCHREALTIME
@@ -62,7 +68,7 @@ descendants() {  # pid -> pid and all its descendants
 }
 rss_kb() { local s=0 p r; for p in "$@"; do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0); s=$((s + ${r:-0})); done; echo $s; }
 port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;; netstub) echo $NET_PORT;;
-  rabbitmq) echo $RABBIT_PORT;; epmd) echo $EPMD_PORT;; *) echo -;; esac; }
+  rabbitmq) echo $RABBIT_PORT;; epmd) echo $EPMD_PORT;; mariadb) echo $DB_PORT;; *) echo -;; esac; }
 tcp_open() { (exec 3<>/dev/tcp/$IP/$1) 2>/dev/null; }
 http_ok() { curl -s -m 3 -o /dev/null "http://$IP:$1/"; }
 
@@ -89,19 +95,44 @@ ensure_rabbit_pkg() {
     || die "apt-get install rabbitmq-server failed"
 }
 
+ensure_mariadb_pkg() {
+  [ -x /usr/sbin/mariadbd ] && [ -x /usr/bin/mariadb-install-db ] && [ -x /usr/bin/mariadb ] && return 0
+  ts "installing mariadb-server (apt)"
+  # the distro's own server must not start (the lab runs its own mariadbd): a policy-rc.d
+  # that says "no" for the time of the install, unless the machine already has one
+  local prc=/usr/sbin/policy-rc.d ours=0 rc=0
+  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' > $prc; chmod 755 $prc; ours=1; fi
+  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    mariadb-server) >/dev/null || rc=1
+  [ $ours = 1 ] && rm -f $prc
+  [ $rc = 0 ] || die "apt-get install mariadb-server failed"
+}
+
 # ------------------------------------------------------------------------------ configs
+# lab_db NAME: prints the connection URL of database NAME for user NAME. The user's password is
+# generated the first time and kept in $LAB/data/db-passwords (0600), so it travels with the
+# prepared data (the databases and nova's cell mappings hold it); etc/secrets.json lists it too.
+# A new service needs one line: `connection = $(lab_db glance)`; db_grant creates its database
+# and user at the next up.
+lab_db() {
+  local f=$LAB/data/db-passwords pw
+  pw=$(awk -v n="$1" '$1 == n {print $2}' "$f" 2>/dev/null || true)
+  if [ -z "$pw" ]; then
+    pw=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
+    (umask 077; echo "$1 $pw" >> "$f")
+  fi
+  printf 'mysql+pymysql://%s:%s@%s:%s/%s?charset=utf8' "$1" "$pw" "$IP" "$DB_PORT" "$1"
+}
+
 write_configs() {
   mkdir -p "$LAB"/{etc/keystone,etc/placement,etc/nova,data,log,run,wsgi}
   touch "$LAB/.stackdoctor-lab"
-  umask 077
-  printf '{"admin": "%s", "nova": "%s", "placement": "%s"}\n' "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS" \
-    > "$LAB/etc/secrets.json"
-  umask 022
+  CELL0_DB=$(lab_db nova_cell0)
   cat > "$LAB/etc/keystone/keystone.conf" <<EOF
 [DEFAULT]
 log_file = $LAB/log/keystone.log
 [database]
-connection = sqlite:///$LAB/data/keystone.db
+connection = $(lab_db keystone)
 [token]
 provider = fernet
 [fernet_tokens]
@@ -139,7 +170,7 @@ EOF
 [DEFAULT]
 log_file = $LAB/log/placement.log
 [placement_database]
-connection = sqlite:///$LAB/data/placement.db
+connection = $(lab_db placement)
 [api]
 auth_strategy = keystone
 EOF
@@ -164,9 +195,9 @@ EOF
 [api]
 auth_strategy = keystone
 [api_database]
-connection = sqlite:///$LAB/data/nova_api.db
+connection = $(lab_db nova_api)
 [database]
-connection = sqlite:///$LAB/data/nova_cell1.db
+connection = $(lab_db nova)
 [conductor]
 workers = 1
 [scheduler]
@@ -239,6 +270,11 @@ clouds:
 EOF
   umask 022
   echo "$VENV" > "$LAB/venv"
+  umask 077   # the lab's secrets file: keystone users' and databases' passwords (never printed)
+  { printf '{"admin": "%s", "nova": "%s", "placement": "%s", "db": {' "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS"
+    awk '{printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), $1, $2}' "$LAB/data/db-passwords"; echo '}}'
+  } > "$LAB/etc/secrets.json"
+  umask 022
   cat > "$LAB/etc/lab.env" <<EOF
 LAB=$LAB
 PORT_BASE=$PORT_BASE
@@ -249,6 +285,9 @@ NET_PORT=$NET_PORT
 EPMD_PORT=$EPMD_PORT
 RABBIT_PORT=$RABBIT_PORT
 DIST_PORT=$DIST_PORT
+DB_PORT=$DB_PORT
+DB_SOCK=$DB_SOCK
+API_WORKERS=$API_WORKERS
 CLOUDS=$CLOUDS
 EOF
 }
@@ -275,8 +314,46 @@ start_rabbit() {  # runs in a subshell
   ss -ltnpH "sport = :$EPMD_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 > "$LAB/run/epmd.pid"
 }
 
+# ------------------------------------------------------------------------------ mariadb
+# Debian's mariadbd run directly (no distro service, no /etc/mysql: --no-defaults), bound to
+# 127.0.0.1:DB_PORT, socket and pid under run/, datadir data/mysql. root is socket-only.
+MARIADB_OPTS=(--no-defaults --user=root --datadir="$DB_DATA" --bind-address=$IP --port=$DB_PORT
+  --socket="$DB_SOCK" --pid-file="$LAB/run/mariadb.pid" --log-error="$LAB/log/mariadb.log"
+  --skip-name-resolve --max-connections=1000 --character-set-server=utf8mb4
+  --collation-server=utf8mb4_general_ci --innodb-buffer-pool-size=128M --innodb-log-file-size=32M
+  --innodb-flush-log-at-trx-commit=2)
+sql() { /usr/bin/mariadb --no-defaults --socket="$DB_SOCK" -uroot -N -B "$@"; }
+mariadb_init() {  # fresh datadir
+  rm -rf "$DB_DATA"
+  /usr/bin/mariadb-install-db --no-defaults --user=root --datadir="$DB_DATA" --skip-test-db \
+    --auth-root-authentication-method=socket > "$LAB/log/mariadb-install-db.log" 2>&1 \
+    || die "mariadb-install-db failed, see $LAB/log/mariadb-install-db.log"
+}
+mariadb_start() {
+  rm -f "$DB_SOCK"
+  setsid /usr/sbin/mariadbd "${MARIADB_OPTS[@]}" > "$LAB/log/mariadb.out" 2>&1 < /dev/null &
+  echo $! > "$LAB/run/mariadb.pid"   # mariadbd writes the same PID there itself
+  local i p=$!
+  for i in $(seq 1 300); do sql -e 'select 1' >/dev/null 2>&1 && return 0; alive $p || break; sleep 0.1; done
+  die "mariadb did not start, see $LAB/log/mariadb.log"
+}
+mariadb_stop() {  # TERM the recorded PID, wait for InnoDB's shutdown (KILL after 60 s)
+  local p i; p=$(pidof_svc mariadb); alive "$p" || return 0
+  kill -TERM "$p" 2>/dev/null || true
+  for i in $(seq 1 600); do alive "$p" || return 0; sleep 0.1; done
+  kill -KILL "$p" 2>/dev/null && echo "SIGKILLed mariadbd $p"
+}
+db_grant() {  # every database and user of data/db-passwords (idempotent; passwords via stdin)
+  awk -v ip=$IP '{ printf "CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8;\n", $1
+    printf "CREATE USER IF NOT EXISTS '\''%s'\''@'\''%s'\'';\n", $1, ip
+    printf "ALTER USER '\''%s'\''@'\''%s'\'' IDENTIFIED BY '\''%s'\'';\n", $1, ip, $2
+    printf "GRANT ALL PRIVILEGES ON `%s`.* TO '\''%s'\''@'\''%s'\'';\n", $1, $1, ip }' \
+    "$LAB/data/db-passwords" | sql || die "creating the databases and users failed"
+}
+
 # ------------------------------------------------------------------------------ data
 prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the cache
+  mariadb_init; mariadb_start; db_grant
   (
     KM="$B/keystone-manage --config-file $LAB/etc/keystone/keystone.conf"
     $KM db_sync
@@ -291,23 +368,23 @@ prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the 
     $B/placement-manage --config-file "$LAB/etc/placement/placement.conf" db sync
     NM="$B/nova-manage --config-file $LAB/etc/nova/nova.conf"
     $NM api_db sync
-    $NM cell_v2 map_cell0 --database_connection "sqlite:///$LAB/data/nova_cell0.db"
+    $NM cell_v2 map_cell0 --database_connection "$CELL0_DB"
     $NM cell_v2 create_cell --name cell1 --transport-url "$TRANSPORT"
     $NM db sync
   ) > "$LAB/log/db-setup.log" 2>&1 &
   local db=$!
   wait $ks || die "keystone setup failed, see $LAB/log/keystone-setup.log"
   wait $db || die "db setup failed, see $LAB/log/db-setup.log"
-  # WAL journal (persistent in the files): readers stop blocking writers across processes
-  "$B/python" -c 'import sqlite3,sys
-for f in sys.argv[1:]: sqlite3.connect(f).execute("pragma journal_mode=wal").fetchall()' "$LAB"/data/*.db
+  # a consistent copy of the datadir needs a clean shutdown; then serve on
+  mariadb_stop
   rm -rf "$DATA_CACHE.tmp"; mkdir -p "$CACHE"
   cp -a "$LAB/data" "$DATA_CACHE.tmp" && rm -rf "$DATA_CACHE" && mv "$DATA_CACHE.tmp" "$DATA_CACHE"
+  mariadb_start
 }
 
 # ------------------------------------------------------------------------------ processes
-serve() {  # name port confdir-var confdir [threads]
-  env "$3=$4" "$B/gunicorn" -b $IP:$2 -w 1 -k gthread --threads "${5:-4}" --graceful-timeout 5 \
+serve() {  # name port confdir-var confdir [threads]: API_WORKERS processes, gthread
+  env "$3=$4" "$B/gunicorn" -b $IP:$2 -w "$API_WORKERS" -k gthread --threads "${5:-4}" --graceful-timeout 5 \
     --no-control-socket --chdir "$LAB/wsgi" --daemon --pid "$LAB/run/$1.pid" \
     --error-logfile "$LAB/log/$1-gunicorn.log" "${1}_app:application"
 }
@@ -330,7 +407,7 @@ state() {  # prints: up | down | partial
 cmd_status() {
   [ -d "$LAB/run" ] || { echo "lab: not set up ($LAB)"; return 3; }
   local svc="" n p port ans pids all="" total st
-  [ -f "$LAB/data/nova_cell1.db" ] && [ -x "$B/python" ] && \
+  [ -S "$DB_SOCK" ] && [ -x "$B/python" ] && \
     svc=$("$B/python" "$HERE/labctl.py" svcstate "$LAB" 2>/dev/null || true)
   printf '%-16s %-8s %-6s %-10s %s\n' SERVICE PID PORT ANSWERING RSS_MB
   for n in $SERVICES epmd; do
@@ -338,7 +415,7 @@ cmd_status() {
     if alive "$p"; then
       case $n in
         keystone|placement|nova_api|netstub) http_ok "$port" && ans=yes;;
-        rabbitmq|epmd) tcp_open "$port" && ans=yes;;
+        rabbitmq|epmd|mariadb) tcp_open "$port" && ans=yes;;
         nova-compute-*) st=$(grep "^nova-compute compute-${n##*-} " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
         nova-*) st=$(grep "^$n controller " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
       esac
@@ -358,6 +435,7 @@ cmd_down() {
   local n p pids="" epmd
   # record every process of ours now (recorded PIDs and their descendants), then TERM the roots
   for n in $SERVICES; do
+    [ $n = mariadb ] && continue   # after its clients
     p=$(pidof_svc $n); alive "$p" || continue
     pids="$pids $(descendants "$p" | tr '\n' ' ')"
     kill -TERM "$p" 2>/dev/null || true
@@ -368,6 +446,12 @@ cmd_down() {
     [ -z "$left" ] && break; sleep 0.2
   done
   for p in $left; do kill -KILL "$p" 2>/dev/null && echo "SIGKILLed straggler $p"; done
+  mariadb_stop
+  if [ "${STACKDOCTOR_LAB_KEEP_DATA:-0}" = 1 ]; then
+    [ -d "$DB_DATA" ] && echo "kept the MariaDB datadir $DB_DATA (STACKDOCTOR_LAB_KEEP_DATA=1)"
+  else
+    rm -rf "$DB_DATA" "$DB_SOCK"
+  fi
   epmd=$(pidof_svc epmd)   # epmd last: rabbit needs it until it is gone
   if alive "$epmd"; then
     kill -TERM "$epmd" 2>/dev/null || true
@@ -390,26 +474,28 @@ cmd_up() {
     die "$LAB exists and is not a lab directory; refusing to wipe it"
   fi
   ensure_rabbit_pkg
+  ensure_mariadb_pkg
   ensure_venv
   rm -rf "$LAB"
-  write_configs
-  # from here on, a failure stops whatever this run started
-  UP_STARTED=1   # from here on, a failed up stops whatever it started (EXIT trap below)
   local warm=0
-  if [ -f "$RESTORE_FROM/nova_cell1.db" ]; then
-    rm -rf "$LAB/data"; cp -a "$RESTORE_FROM" "$LAB/data"; warm=1
+  mkdir -p "$LAB"
+  if [ -d "$RESTORE_FROM/mysql" ] && [ -s "$RESTORE_FROM/db-passwords" ]; then
+    cp -a "$RESTORE_FROM" "$LAB/data"; warm=1
   fi
+  write_configs
+  UP_STARTED=1   # from here on, a failed up stops whatever it started (EXIT trap below)
   ( start_rabbit ) > "$LAB/log/rabbit-start.log" 2>&1 &
   local rabbit=$!
   if [ $warm = 1 ]; then
-    ts "prepared data restored from cache ($(basename "$RESTORE_FROM"))"
+    mariadb_start; db_grant
+    ts "prepared data restored from cache ($(basename "$RESTORE_FROM")), mariadb serving on $DB_PORT"
   else
     prepare_data
-    ts "schemas synced (keystone, placement, nova api/cell0/cell1), cached"
+    ts "mariadb serving on $DB_PORT; schemas synced (keystone, placement, nova api/cell0/cell1), cached"
   fi
   mkdir -p "$LAB/data/nova-state"
   serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"
-  serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement" 1
+  serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"
   setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
   echo $! > "$LAB/run/netstub.pid"
   wait_http $KS_PORT 60; ts "keystone serving on $KS_PORT"
@@ -428,7 +514,7 @@ cmd_up() {
   # discovery would do it within 10 s too)
   local i
   for i in $(seq 1 240); do
-    [ "$("$B/python" -c "import sqlite3; print(sqlite3.connect('$LAB/data/nova_cell1.db').execute(\"select count(*) from compute_nodes where deleted=0 and host in ('compute-1', 'compute-2')\").fetchone()[0])" 2>/dev/null)" = 2 ] && break
+    [ "$(sql -e "select count(*) from nova.compute_nodes where deleted = 0 and host in ('compute-1', 'compute-2')" 2>/dev/null)" = 2 ] && break
     sleep 0.5
   done
   "$B/nova-manage" --config-file "$LAB/etc/nova/nova.conf" cell_v2 discover_hosts > "$LAB/log/discover.log" 2>&1
@@ -447,6 +533,6 @@ case ${1:-} in
   down) cmd_down;;
   status) cmd_status;;
   env) echo "LAB=$LAB"; echo "VENV=$VENV"; echo "DATA_CACHE=$DATA_CACHE"; echo "CLOUDS=$CLOUDS"
-       echo "PORT_BASE=$PORT_BASE";;
+       echo "PORT_BASE=$PORT_BASE"; echo "DB_PORT=$DB_PORT"; echo "API_WORKERS=$API_WORKERS";;
   *) echo "usage: $0 up|down|status|env" >&2; exit 2;;
 esac

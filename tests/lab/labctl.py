@@ -2,15 +2,14 @@
 
   labctl.py register  LABDIR   users, roles, services, endpoints (idempotent), one process
   labctl.py wait      LABDIR   until both nova-computes are up and both resource providers exist
-  labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 services table
+  labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 services table (MariaDB,
+                               as user nova over TCP, PyMySQL)
 
 Ports: the lab's etc/lab.env (PORT_BASE), else STACKDOCTOR_LAB_PORT_BASE, else 15000
 (keystone +0, placement +1, nova-api +2, netstub +3). Never prints passwords.
 """
-import datetime
 import json
 import os
-import sqlite3
 import sys
 import time
 
@@ -85,15 +84,25 @@ def register(lab):
                                     region_id='RegionOne')
 
 
+def db_connect(lab, name):
+    """PyMySQL connection to the lab's database NAME as user NAME (etc/secrets.json, lab.env)."""
+    import pymysql
+    port = int(lab_env(lab).get('DB_PORT') or port_base(lab) + 50)
+    return pymysql.connect(host='127.0.0.1', port=port, user=name, database=name,
+                           password=_secrets(lab)['db'][name], connect_timeout=5,
+                           read_timeout=10, write_timeout=10)
+
+
 def svcstate(lab, down_after=10):
-    db = sqlite3.connect(os.path.join(lab, 'data', 'nova_cell1.db'))
-    now = datetime.datetime.utcnow()
+    db = db_connect(lab, 'nova')
     out = {}
-    for binary, host, upd, created, disabled in db.execute(
-            'select "binary", host, updated_at, created_at, disabled from services '
-            'where deleted = 0'):
-        ts = upd or created
-        t = datetime.datetime.fromisoformat(ts.split('.')[0]) if ts else None
+    with db.cursor() as cur:
+        cur.execute('select `binary`, host, updated_at, created_at, disabled, utc_timestamp() '
+                    'from services where deleted = 0')
+        rows = cur.fetchall()
+    db.close()
+    for binary, host, upd, created, disabled, now in rows:
+        t = upd or created
         up = t is not None and (now - t).total_seconds() <= down_after
         out[(binary, host)] = ('up' if up else 'down') + (' disabled' if disabled else '')
     return out
