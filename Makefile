@@ -117,8 +117,10 @@ build: deps
 	@echo "built and installed: $$(ls .cache/build/*.tar.gz)"
 
 molecule: deps images
-	@for s in $(MOLECULE_SCENARIOS); do \
-	  $(PHASE) molecule:$$s molecule test -s $$s || exit 1; done
+	@was=$$(tests/hosts/podman-socket.sh status >/dev/null 2>&1 && echo up || echo down); rc=0; \
+	for s in $(MOLECULE_SCENARIOS); do \
+	  $(PHASE) molecule:$$s molecule test -s $$s || { rc=1; break; }; done; \
+	[ $$was = up ] || tests/hosts/podman-socket.sh stop-if-unused; exit $$rc
 
 integration: deps images
 	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration --junitxml=.cache/junit-integration.xml
@@ -150,8 +152,11 @@ lab-mem:
 	ct=$$(tests/lab/lab-nodes.sh mem); \
 	echo "memory: control plane RSS $${cp:-?} MB + lab containers $${ct} MB = $$(( $${cp:-0} + $${ct%.*} )) MB"
 
+# lab-down also stops the podman API service that the lab or molecule's create started
+# (tests/hosts/podman-socket.sh stop-if-unused), or says what uses it and how to stop it.
 lab-down:
 	@t0=$$(date +%s.%N); tests/lab/lab-nodes.sh down; tests/lab/lab.sh down; \
+	tests/hosts/podman-socket.sh stop-if-unused; \
 	echo "lab-down: $$(awk -v s=$$t0 -v e=$$(date +%s.%N) 'BEGIN{printf "%.1f", e-s}')s"; \
 	left=$$(podman ps -aq --filter label=owner=stackdoctor-lab | wc -l); \
 	echo "left behind: $$left lab containers"

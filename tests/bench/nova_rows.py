@@ -50,13 +50,13 @@ def main(conf, spec_path):
             return
         cols = list(dicts[0])
         conn.execute(text('INSERT INTO %s (%s) VALUES (%s)' % (
-            table, ', '.join('"%s"' % c for c in cols), ', '.join(':' + c for c in cols))), dicts)
+            table, ', '.join('`%s`' % c for c in cols), ', '.join(':' + c for c in cols))), dicts)
 
     # ---------------------------------------------------------------- services, compute nodes
     with context.target_cell(ctxt, cell) as cctxt:
         engine = main_db.get_engine(context=cctxt)
         with engine.begin() as conn:
-            svc_t = rows(conn, 'SELECT * FROM services WHERE host = :h AND "binary" = :b AND deleted = 0',
+            svc_t = rows(conn, 'SELECT * FROM services WHERE host = :h AND `binary` = :b AND deleted = 0',
                          h=spec['template_host'], b='nova-compute')[0]
             cn_t = rows(conn, 'SELECT * FROM compute_nodes WHERE host = :h AND deleted = 0',
                         h=spec['template_host'])[0]
@@ -70,7 +70,7 @@ def main(conf, spec_path):
                 svcs.append(d)
             insert(conn, 'services', svcs)
             sid = dict((r['host'], r['id']) for r in rows(
-                conn, 'SELECT id, host FROM services WHERE "binary" = \'nova-compute\' AND deleted = 0'))
+                conn, 'SELECT id, host FROM services WHERE `binary` = \'nova-compute\' AND deleted = 0'))
             cns = []
             for n in spec['nodes']:
                 d = dict(cn_t, uuid=n['uuid'], host=n['host'], hypervisor_hostname=n['name'],

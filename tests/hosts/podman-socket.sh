@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# podman-socket.sh start|stop|status: the host's podman API socket that kolla-layout node
+# podman-socket.sh start|stop|stop-if-unused|status: the host's podman API socket that kolla-layout node
 # containers mount, so that `podman ps/restart/exec` inside a node act on its sibling
 # containers (tgtd, cinder_volume, ...).
 #
@@ -7,6 +7,9 @@
 #   pidfile: <socket dir>/podman-service.pid (stop kills only that PID)
 #
 # `start` is idempotent (a running service is reused) and waits until the API answers.
+# `stop-if-unused` (make lab-down, make molecule): stops the service this script started when no
+# kolla node container (label org.stackdoctor.kolla=True) is running, else says who uses it and
+# how to stop it. A podman service this script did not start is never touched.
 set -euo pipefail
 
 SOCK=${STACKDOCTOR_PODMAN_SOCK:-/run/stackdoctor/podman.sock}
@@ -47,9 +50,18 @@ stop)
     fi
     rm -f "$PIDFILE" "$SOCK"
     ;;
+stop-if-unused)
+    pid=$(running_pid) || exit 0
+    users=$(podman ps --filter label=org.stackdoctor.kolla=True --format '{{.Names}}' 2>/dev/null | tr '\n' ' ')
+    if [ -z "${users// /}" ]; then
+        exec "$0" stop
+    fi
+    echo "podman service left running (pid $pid, $SOCK): used by kolla node containers: $users"
+    echo "  stop it when they are gone: $0 stop"
+    ;;
 status)
     if pid=$(running_pid) && answers; then echo "running (pid $pid) on $SOCK"; else echo "not running"; exit 3; fi
     ;;
 *)
-    echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|stop-if-unused|status" >&2; exit 2 ;;
 esac
