@@ -13,7 +13,7 @@
 #   STACKDOCTOR_LAB_DATA_CACHE prepared data dir to restore instead of the default cache entry
 #                              (read only: a cold start still fills the default entry)
 #   STACKDOCTOR_LAB_API_WORKERS  worker processes per API (keystone, placement, nova-api); default 2
-#   STACKDOCTOR_LAB_KEEP_DATA  1: `down` keeps the MariaDB datadir (default: removed)
+#   STACKDOCTOR_LAB_KEEP_DATA  1: `down` keeps data/ (MariaDB datadir, keys); default: removed
 #   XDG_CACHE_HOME             cache root; venv and prepared data dirs go to .../stackdoctor/
 # Several labs can run side by side with different LAB dirs and port bases. Each lab dir gets
 # etc/lab.env (LAB, PORT_BASE, ports, CLOUDS) for labctl.py, scenarios.py and other tools.
@@ -447,10 +447,11 @@ cmd_down() {
   done
   for p in $left; do kill -KILL "$p" 2>/dev/null && echo "SIGKILLed straggler $p"; done
   mariadb_stop
+  # the data dir (MariaDB datadir, fernet keys, compute state) goes; etc/ and log/ stay for a look
   if [ "${STACKDOCTOR_LAB_KEEP_DATA:-0}" = 1 ]; then
-    [ -d "$DB_DATA" ] && echo "kept the MariaDB datadir $DB_DATA (STACKDOCTOR_LAB_KEEP_DATA=1)"
+    [ -d "$LAB/data" ] && echo "kept $LAB/data with the MariaDB datadir (STACKDOCTOR_LAB_KEEP_DATA=1)"
   else
-    rm -rf "$DB_DATA" "$DB_SOCK"
+    rm -rf "$LAB/data" "$DB_SOCK"
   fi
   epmd=$(pidof_svc epmd)   # epmd last: rabbit needs it until it is gone
   if alive "$epmd"; then
