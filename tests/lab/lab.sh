@@ -406,9 +406,10 @@ state() {  # prints: up | down | partial
 
 cmd_status() {
   [ -d "$LAB/run" ] || { echo "lab: not set up ($LAB)"; return 3; }
-  local svc="" n p port ans pids all="" total st
-  [ -S "$DB_SOCK" ] && [ -x "$B/python" ] && \
-    svc=$("$B/python" "$HERE/labctl.py" svcstate "$LAB" 2>/dev/null || true)
+  local svc="" n p port ans pids all="" total st py
+  # the venv this lab runs from (XDG_CACHE_HOME may differ in the caller's environment)
+  py=$(cat "$LAB/venv" 2>/dev/null || echo "$VENV")/bin/python
+  [ -S "$DB_SOCK" ] && [ -x "$py" ] && svc=$("$py" "$HERE/labctl.py" svcstate "$LAB" 2>/dev/null || true)
   printf '%-16s %-8s %-6s %-10s %s\n' SERVICE PID PORT ANSWERING RSS_MB
   for n in $SERVICES epmd; do
     p=$(pidof_svc $n); port=$(port_of $n); ans=no
@@ -416,8 +417,8 @@ cmd_status() {
       case $n in
         keystone|placement|nova_api|netstub) http_ok "$port" && ans=yes;;
         rabbitmq|epmd|mariadb) tcp_open "$port" && ans=yes;;
-        nova-compute-*) st=$(grep "^nova-compute compute-${n##*-} " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
-        nova-*) st=$(grep "^$n controller " <<<"$svc" | cut -d' ' -f3-); ans=${st:-unregistered};;
+        nova-compute-*) st=$(grep "^nova-compute compute-${n##*-} " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
+        nova-*) st=$(grep "^$n controller " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
       esac
       pids=$(descendants "$p" | tr '\n' ' '); all="$all $pids"
       printf '%-16s %-8s %-6s %-10s %s\n' "$n" "$p" "$port" "$ans" $(( $(rss_kb $pids) / 1024 ))
