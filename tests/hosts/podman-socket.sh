@@ -11,6 +11,15 @@
 # kolla node container (label org.stackdoctor.kolla=True) is running, else says who uses it and
 # how to stop it. A podman service this script did not start is never touched.
 set -euo pipefail
+# Close every inherited fd above 2 (except the one bash reads this script from): the daemons
+# started here must not keep a caller's lock (flock /tmp/stackdoctor-heavy.lock make ...) held
+# for as long as they run.
+# (no redirection on the loop: bash would park the real stderr on a high fd that the loop closes)
+for _fd in $(ls /proc/$$/fd); do
+  if [ "$_fd" -gt 2 ] && [ -e /proc/$$/fd/$_fd ] && [ "$(readlink /proc/$$/fd/$_fd)" != "$(readlink -f "$0")" ]; then
+    eval "exec $_fd>&-"
+  fi
+done
 
 SOCK=${STACKDOCTOR_PODMAN_SOCK:-/run/stackdoctor/podman.sock}
 DIR=$(dirname "$SOCK")

@@ -19,6 +19,15 @@
 # etc/lab.env (LAB, PORT_BASE, ports, CLOUDS) for labctl.py, scenarios.py and other tools.
 # See tests/lab/README.md.
 set -euo pipefail
+# Close every inherited fd above 2 (except the one bash reads this script from): the daemons
+# started here must not keep a caller's lock (flock /tmp/stackdoctor-heavy.lock make ...) held
+# for as long as they run.
+# (no redirection on the loop: bash would park the real stderr on a high fd that the loop closes)
+for _fd in $(ls /proc/$$/fd); do
+  if [ "$_fd" -gt 2 ] && [ -e /proc/$$/fd/$_fd ] && [ "$(readlink /proc/$$/fd/$_fd)" != "$(readlink -f "$0")" ]; then
+    eval "exec $_fd>&-"
+  fi
+done
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
