@@ -73,6 +73,21 @@ SIGNATURES = [
      'diagnosis': 'same as 1e: a tgt binary is missing (privsep re-raises '
                   'FileNotFoundError without the file name)',
      'source': 'cinder volume/targets/tgt.py create_iscsi_target + cinder/privsep/targets/tgt.py'},
+    # 7c: cinder/image/image_utils.py get_qemu_data (ImageUnacceptable); the reason text varies by
+    # release (<= Ocata "image is of type qcow2", Pike..Bobcat "image is of type False",
+    # >= Caracal "image is not of type RAW"). The line that carries it is often oslo's
+    # "Original exception being dropped: [...]" (the surfaced error is GlanceMetadataNotFound).
+    {'id': '7c', 'service': 'cinder-volume', 'multiline': False,
+     'regex': r'qemu-img is not installed and (image is of type \S+|image is not of type RAW|'
+              r'the disk format is not specified)',
+     'diagnosis': 'qemu-img missing where cinder-volume converts images: a volume from a non-raw '
+                  'image fails (install qemu-utils / qemu-img on the host or in its container)',
+     'source': 'cinder image/image_utils.py get_qemu_data (ImageUnacceptable, exception.py)'},
+    # 7e: image_utils.get_qemu_img_version logs this WARNING when `qemu-img --version` fails.
+    {'id': '7e', 'service': 'cinder-volume', 'multiline': False,
+     'regex': r'WARNING \S+ (?:\[[^\]]*\] )?qemu-img is not installed\.',
+     'diagnosis': 'cinder could not run qemu-img --version (qemu-img missing)',
+     'source': 'cinder image/image_utils.py get_qemu_img_version'},
     {'id': '4a', 'service': 'nova-compute', 'multiline': False,
      'regex': r'Instance ([0-9a-f-]{36}) has allocations against this compute host but is '
               r'not found in the database\.',

@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import glob
 import inspect
+import ipaddress
 import json
 import os
 import traceback
@@ -33,7 +34,8 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils import tgt_c
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf import (
     covering_include, host_path, map_path, read_tgt_config)
 
-SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log')
+SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img',
+                'target_address')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -368,16 +370,221 @@ def gather_nova_compute_log(ctx):
                              log_signatures.NOVA_COMPUTE_SIGNATURES)
 
 
+# ---------------------------------------------------------------------------
+# qemu_img
+# ---------------------------------------------------------------------------
+# The services that run qemu-img, and the package that provides it per OS family
+# (Debian/Ubuntu qemu-utils, RHEL qemu-img, SUSE qemu-tools).
+QEMU_IMG_SERVICES = ('cinder-volume', 'nova-compute', 'glance-api')
+QEMU_IMG_PACKAGES = {'Debian': 'qemu-utils', 'RedHat': 'qemu-img', 'Suse': 'qemu-tools'}
+
+
+def _read_text(ctx, path):
+    try:
+        with open(ctx.fs(path)) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _read_ini(ctx, path):
+    """``(OsloIni or None, error dict or None)`` for the node file ``path`` (missing: both None)."""
+    real = ctx.fs(path)
+    if not os.path.exists(real):
+        return None, None
+    conf = OsloIni()
+    try:
+        with open(real, 'rb') as handle:
+            conf.read_string(handle.read().decode('utf-8', errors='replace'), path)
+    except ParseError as exc:
+        return None, exc.to_dict()
+    except (IOError, OSError) as exc:
+        return None, _error('cannot read: %s' % (exc.strerror or exc), path)
+    return conf, None
+
+
+def _qemu_img_role(ctx, name, svc):
+    """What the service's config says: ``{config_file, required, why, error, <options>}``.
+
+    cinder-volume converts non-raw images (cinder/image/image_utils.py); nova-compute only
+    with the libvirt driver (nova/virt/images.py, used by nova/virt/libvirt); glance-api only
+    with the ``image_conversion`` import plugin (glance/async_/flows/plugins/image_conversion.py).
+    """
+    config_file = (svc.get('config_files') or [None])[0]
+    out = {'config_file': config_file, 'config_found': False, 'required': True, 'why': None,
+           'error': None, 'configured': False}
+    if not config_file:
+        return out
+    conf, err = _read_ini(ctx, config_file)
+    if err:
+        out['error'] = err
+        return out
+    if conf is None:
+        return out
+    out['config_found'] = True
+    if name == 'cinder-volume':
+        out['configured'] = bool(conf.get('DEFAULT', 'enabled_backends') or conf.get('DEFAULT', 'volume_driver'))
+        out['why'] = 'cinder-volume runs qemu-img to create volumes from non-raw images'
+    elif name == 'nova-compute':
+        driver = conf.get('DEFAULT', 'compute_driver')
+        out['compute_driver'] = driver
+        out['configured'] = bool(driver)
+        out['required'] = bool(driver) and 'libvirt' in driver
+        out['why'] = ('the libvirt driver runs qemu-img for every image-backed disk'
+                      if out['required'] else 'compute_driver %s does not use qemu-img' % driver)
+    elif name == 'glance-api':
+        plugins = conf.get('image_import_opts', 'image_import_plugins') or ''
+        out['image_import_plugins'] = plugins
+        out['configured'] = True
+        out['required'] = 'image_conversion' in plugins
+        out['why'] = ('the image_conversion import plugin runs qemu-img'
+                      if out['required'] else 'image_conversion is not among image_import_plugins')
+    return out
+
+
+def _qemu_img_in_container(ctx, container):
+    """``(path or None, error or None)`` of qemu-img inside ``container`` (bounded exec)."""
+    layout = ctx.layout or {}
+    if ctx.runner is None or layout.get('container_cli') in (None, '', 'none'):
+        return None, 'no container engine to exec into %s' % container
+    rc, out, err = ctx.runner(_container_argv(ctx, container, ['sh', '-c', 'command -v qemu-img']))
+    if rc == 0 and out.strip():
+        return out.strip().splitlines()[0], None
+    if rc == 1 and not (err or '').strip():
+        return None, None
+    return None, ('%s exec %s failed (rc=%s%s): %s'
+                  % (layout.get('container_cli'), container, rc,
+                     ', timed out' if rc == 124 else '', (err or out or '').strip()[-300:]))
+
+
+def gather_qemu_img(ctx):
+    """Where cinder-volume, nova-compute and glance-api run on this host, and their qemu-img.
+
+    ``{os_family, package, services: {name: {runs, runs_how, where (host | container),
+    container, config_file, config_found, configured, required, why, qemu_img, error,
+    layout_source, layout_assumption}}}``. A service runs here when the layout found its
+    unit or container, or (packaged, juju) when its config says it is that service
+    (cinder.conf with a backend, nova.conf with compute_driver, glance-api.conf). qemu-img
+    is looked up on the host's PATH directories, or with ``<cli> exec <container> sh -c
+    'command -v qemu-img'`` (bounded by ``command_timeout``) where the service runs in a
+    container (kolla, TripleO).
+    """
+    family = layout_mod.os_family(ctx.root)
+    out = {'os_family': family, 'package': QEMU_IMG_PACKAGES.get(family), 'services': {}}
+    flavour = (ctx.layout or {}).get('flavour')
+    for name in QEMU_IMG_SERVICES:
+        svc = ctx.service(name)
+        restart = svc.get('restart') or {}
+        entry = _qemu_img_role(ctx, name, svc)
+        entry.update({'runs': False, 'runs_how': None, 'where': 'host', 'container': None,
+                      'qemu_img': None, 'layout_source': svc.get('source'),
+                      'layout_assumption': bool(svc.get('assumption'))})
+        if restart.get('container_exists'):
+            entry.update(runs=True, where='container', container=restart.get('container'),
+                         runs_how='container %s (%s)' % (restart.get('container'),
+                                                         restart.get('container_state')))
+        elif restart.get('unit_exists') and flavour in ('packaged', 'juju'):
+            entry.update(runs=True, runs_how='unit %s' % restart.get('unit'))
+        elif entry['configured'] and flavour in ('packaged', 'juju'):
+            entry.update(runs=True, runs_how='config %s' % entry['config_file'])
+        elif entry['error'] and flavour in ('packaged', 'juju'):
+            entry.update(runs=None, runs_how='config %s unreadable' % entry['config_file'])
+        if not entry['runs']:
+            out['services'][name] = entry
+            continue
+        if entry['where'] == 'container':
+            if not str(restart.get('container_state') or '').lower().startswith(('running', 'up')):
+                entry['error'] = _error('container %s is not running (%s): cannot look inside'
+                                        % (entry['container'], restart.get('container_state')))
+            else:
+                path, err = _qemu_img_in_container(ctx, entry['container'])
+                entry['qemu_img'] = path
+                if err:
+                    entry['error'] = _error(err)
+        else:
+            entry['qemu_img'] = layout_mod.find_binary('qemu-img', ctx.root)
+        out['services'][name] = entry
+    return out
+
+
+# ---------------------------------------------------------------------------
+# target_address
+# ---------------------------------------------------------------------------
+def _fib_trie_local(text):
+    """IPv4 addresses of this network namespace from /proc/net/fib_trie (``/32 host LOCAL``),
+    each with the prefixes of the ``link``/``universe UNICAST`` routes that contain it."""
+    addrs, nets, last = [], [], None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith('|--'):
+            last = line[3:].strip()
+            continue
+        parts = line.split()
+        if last and parts and parts[0].startswith('/'):
+            plen = parts[0][1:]
+            if 'LOCAL' in parts and plen == '32' and last not in addrs:
+                addrs.append(last)
+            elif plen.isdigit() and plen not in ('0', '32') and (
+                    'LOCAL' in parts or ('UNICAST' in parts and 'link' in parts)):
+                nets.append('%s/%s' % (last, plen))
+    return addrs, sorted(set(nets))
+
+
+def _if_inet6(text):
+    """IPv6 addresses (and their interface) from /proc/net/if_inet6."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 6 or len(parts[0]) != 32:
+            continue
+        words = [parts[0][i:i + 4] for i in range(0, 32, 4)]
+        try:
+            addr = str(ipaddress.ip_address(':'.join(words)))
+        except ValueError:
+            continue
+        out.append({'address': addr, 'prefixlen': int(parts[2], 16), 'interface': parts[5]})
+    return out
+
+
+def gather_target_address(ctx):
+    """The addresses of this host's network namespace (where cinder-volume and its target
+    run; kolla and TripleO run them with host networking), read from /proc (no command).
+
+    ``{addresses: [..], networks: {address: [cidr, ..]}, source, error}``: IPv4 from
+    ``/proc/net/fib_trie`` (the kernel's LOCAL entries), IPv6 from ``/proc/net/if_inet6``.
+    """
+    out = {'addresses': [], 'networks': {}, 'source': '/proc/net/fib_trie, /proc/net/if_inet6',
+           'error': None}
+    v4 = _read_text(ctx, '/proc/net/fib_trie')
+    if v4 is None:
+        out['error'] = _error('cannot read /proc/net/fib_trie: no IPv4 addresses known',
+                              '/proc/net/fib_trie')
+        v4 = ''
+    addrs, nets = _fib_trie_local(v4)
+    for addr in addrs:
+        ip = ipaddress.ip_address(addr)
+        out['networks'][addr] = [n for n in nets if ip in ipaddress.ip_network(n, strict=False)]
+    for item in _if_inet6(_read_text(ctx, '/proc/net/if_inet6') or ''):
+        addrs.append(item['address'])
+        net = ipaddress.ip_network('%s/%d' % (item['address'], item['prefixlen']), strict=False)
+        out['networks'][item['address']] = [str(net)]
+    out['addresses'] = addrs
+    return out
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
     'tgt': gather_tgt,
     'cinder_volume_log': gather_cinder_volume_log,
     'nova_compute_log': gather_nova_compute_log,
+    'qemu_img': gather_qemu_img,
+    'target_address': gather_target_address,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
-ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log')
+ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img',
+         'target_address')
 
 
 def gather(subsets, ctx):

@@ -330,6 +330,7 @@ CINDER_VOLUME_DEFAULTS = {
     'target_helper': 'tgtadm',
     'target_protocol': 'iscsi',
     'target_ip_address': '$my_ip',
+    'target_secondary_ip_addresses': None,
     'target_port': '3260',
     'target_prefix': 'iqn.2010-10.org.openstack:',
     'volumes_dir': '$state_path/volumes',

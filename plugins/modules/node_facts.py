@@ -30,7 +30,7 @@ options:
       - Subsets to gather. C(layout) is always included.
     type: list
     elements: str
-    choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log]
+    choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, qemu_img, target_address]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log]
   layout_flavour:
     description:
@@ -181,7 +181,7 @@ ansible_facts:
           type: dict
         cinder_volume_log:
           description:
-            - Log signature matches (rows 1a-1h of the table in C(plugins/module_utils/log_signatures.py)) in the
+            - Log signature matches (rows 1a-1h, 7c, 7e of the table in C(plugins/module_utils/log_signatures.py)) in the
               tail of the cinder-volume log, masked. C(matches) holds the most recent
               C(log_max_matches) {signature, line_no, text, groups, diagnosis}; C(counts)
               counts every match per signature.
@@ -193,6 +193,24 @@ ansible_facts:
               log, the same shape as C(cinder_volume_log); row 4a is nova's line
               C(Instance <uuid> has allocations against this compute host but is not found
               in the database), evidence for C(check_placement_allocations).
+          returned: when requested
+          type: dict
+        qemu_img:
+          description:
+            - Which of cinder-volume, nova-compute and glance-api run on the host (C(runs), C(runs_how), from
+              their unit or container in the layout, or on packaged and juju hosts from their config), whether
+              they use qemu-img (C(required), C(why); nova only with a libvirt C(compute_driver), glance only
+              with the C(image_conversion) import plugin) and where qemu-img is (C(qemu_img), a path or null).
+            - qemu-img is looked up on the host, or inside the service's container with
+              C(<cli> exec <container> sh -c 'command -v qemu-img') bounded by O(command_timeout).
+            - Also C(os_family) and C(package) (qemu-utils, qemu-img or qemu-tools).
+          returned: when requested
+          type: dict
+        target_address:
+          description:
+            - The addresses of the host's network namespace (C(addresses)) and the networks
+              each is on (C(networks)), read from C(/proc/net/fib_trie) and C(/proc/net/if_inet6)
+              (no command runs).
           returned: when requested
           type: dict
 changed:

@@ -16,10 +16,10 @@ set -euo pipefail
 IMAGE=localhost/stackdoctor-node
 SUITE=bookworm
 # Packages installed on top of debootstrap's minbase (+python3). Order does not matter.
-PACKAGES="systemd systemd-sysv dbus python3 python3-apt tgt iptables iproute2 procps kmod podman"
+PACKAGES="systemd systemd-sysv dbus python3 python3-apt tgt qemu-utils iptables iproute2 procps kmod podman"
 # Kept as .deb files in a local repository inside the image (see below).
 LOCAL_REPO=/opt/stackdoctor-repo
-LOCAL_REPO_PACKAGES="tgt"
+LOCAL_REPO_PACKAGES="tgt qemu-utils"
 # Units that fail or slow down boot in a container (no udev, no ttys, read-only /proc/sys...).
 MASK_UNITS="systemd-networkd-wait-online.service systemd-udevd.service systemd-udevd-control.socket
  systemd-udevd-kernel.socket systemd-udev-trigger.service systemd-udev-settle.service

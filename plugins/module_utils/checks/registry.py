@@ -23,6 +23,8 @@ PACKAGE = 'ansible_collections.stackdoctor.openstack.plugins.module_utils.checks
 CHECKS = (
     'tgt_include',
     'placement_allocations',
+    'qemu_img',
+    'target_address',
 )
 
 _CACHE = {}

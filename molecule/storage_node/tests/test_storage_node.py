@@ -1,0 +1,21 @@
+"""Testinfra: what fix_qemu_img and fix_target_address left on the live node (molecule/storage_node)."""
+
+
+def test_qemu_img_runs(host):
+    assert host.package('qemu-utils').is_installed
+    out = host.check_output('qemu-img --version')
+    assert out.startswith('qemu-img version')
+
+
+def test_target_address_is_the_nodes_own(host):
+    conf = host.file('/etc/cinder/cinder.conf')
+    assert conf.contains(r'^target_ip_address = 127\.0\.0\.1$')
+    assert not conf.contains('203.0.113.10')
+    assert host.file('/etc/cinder').listdir() != ['cinder.conf']   # ini_file's backup is there too
+
+
+def test_cinder_volume_was_restarted_through_the_layout(host):
+    before = host.file('/root/cinder-volume.pid.before').content_string.strip()
+    now = host.check_output('systemctl show -p MainPID --value cinder-volume.service').strip()
+    assert host.service('cinder-volume').is_running
+    assert now not in (before, '0')
