@@ -1,0 +1,98 @@
+"""check_qemu_img / fix_qemu_img and check_target_address / fix_target_address on the shared lab.
+
+Each test injects its fault with the lab's own sabotage (playbooks/lab_sabotage.yml), runs the
+real diagnose.yml and remediate.yml limited to its check, asserts on report.json and on the live
+node, and undoes the fault whatever happened (the lab is shared and stays up).
+"""
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
+CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
+HOST = 'sd-lab-volume1'
+
+
+@pytest.fixture(scope='module')
+def lab():
+    """`make lab-up` once (a lab already up takes a few seconds)."""
+    subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return ROOT
+
+
+def _play(playbook, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
+    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
+                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
+    return r.stdout
+
+
+def _node(*argv):
+    return subprocess.run(['podman', 'exec', HOST] + list(argv), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=60)
+
+
+def _statuses(report, rid, host=None):
+    return sorted((r['host'], r['status']) for r in report['results']
+                  if r['id'] == rid and (host is None or r['host'] == host))
+
+
+def _story(tmp_path, fault, check):
+    """inject -> diagnose -> remediate -> diagnose, then undo; the three reports."""
+    out = {}
+    try:
+        _play('lab_sabotage.yml', '-e', 'fault=%s' % fault)
+        for phase, playbook in (('before', 'diagnose.yml'), ('remediate', 'remediate.yml'),
+                                ('after', 'diagnose.yml')):
+            _play(playbook, '-e', 'stackdoctor_checks=%s' % check,
+                  '-e', 'stackdoctor_report_dir=%s' % (tmp_path / phase))
+            with open(tmp_path / phase / 'report.json') as f:
+                out[phase] = json.load(f)
+    finally:
+        _play('lab_sabotage.yml', '-e', 'fault=%s' % fault, '-e', 'undo=true')
+    return out
+
+
+def test_qemu_img_removed_is_found_installed_and_the_lab_left_clean(lab, tmp_path):
+    story = _story(tmp_path, 'qemu_img', 'check_qemu_img')
+    before = [r for r in story['before']['results'] if r['host'] == HOST and r['check'] == 'check_qemu_img']
+    assert [(r['id'], r['status']) for r in before] == [('cinder.qemu_img_missing', 'critical')], before
+    assert before[0]['evidence']['where'] == 'host' and before[0]['evidence']['package'] == 'qemu-utils'
+    assert 'unit cinder-volume' in before[0]['summary']
+    # kolla: qemu-img is looked for inside the cinder_volume container, and is there
+    kolla = [r for r in story['before']['results'] if r['host'] == 'sd-lab-kolla1' and r['check'] == 'check_qemu_img']
+    assert [(r['status'], r['evidence']['where']) for r in kolla] == [('ok', 'container sd-lab-kolla1-cinder_volume')]
+    actions = [a for a in story['remediate'].get('actions', []) if a.get('fix') == 'fix_qemu_img']
+    assert any('installed package qemu-utils' in a['summary'] for a in actions), actions
+    assert _statuses(story['after'], 'cinder.qemu_img_missing', HOST) == [(HOST, 'ok')]
+    assert _node('qemu-img', '--version').stdout.startswith('qemu-img version')
+
+
+def test_foreign_target_address_is_found_and_set_back(lab, tmp_path):
+    story = _story(tmp_path, 'target_address', 'check_target_address')
+    before = [r for r in story['before']['results'] if r['host'] == HOST and r['check'] == 'check_target_address']
+    assert [(r['id'], r['status']) for r in before] == [('cinder.target_address_foreign', 'critical')], before
+    assert before[0]['evidence']['value'] == '203.0.113.10'
+    assert before[0]['evidence']['storage_network_address'] == '127.0.0.1'
+    actions = [a for a in story['remediate'].get('actions', []) if a.get('fix') == 'fix_target_address']
+    assert any('set target_ip_address = 127.0.0.1 in [lvm-1]' in a['summary'] for a in actions), actions
+    assert any('restarted cinder-volume' in a['summary'] for a in actions), actions
+    assert _statuses(story['after'], 'cinder.target_address_foreign', HOST) == [(HOST, 'ok')]
+    # undone: the lab's cinder.conf leaves the address to $my_ip again
+    assert 'target_ip_address' not in _node('cat', '/etc/cinder/cinder.conf').stdout
+
+
+def test_clean_lab_has_no_storage_node_finding(lab, tmp_path):
+    _play('diagnose.yml', '-e', 'stackdoctor_checks=check_qemu_img,check_target_address',
+          '-e', 'stackdoctor_report_dir=%s' % tmp_path)
+    with open(tmp_path / 'report.json') as f:
+        report = json.load(f)
+    bad = [(r['host'], r['id'], r['status'], r['summary']) for r in report['results']
+           if r['check'] in ('check_qemu_img', 'check_target_address') and r['status'] not in ('ok', 'skipped')]
+    assert bad == []
