@@ -33,6 +33,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import os
 import re
 
 try:
@@ -73,7 +74,9 @@ def cloud_target(variables):
 
     ``stackdoctor_cloud_target`` when set; else the cloud name of ``stackdoctor_cloud`` (a
     clouds.yaml name, or a dict with ``name``/``cloud``), else ``OS_CLOUD`` of
-    ``stackdoctor_os_environment``, else ``cloud:default``.
+    ``stackdoctor_os_environment`` or of the controller's environment, else the one cloud of
+    the ``OS_CLIENT_CONFIG_FILE`` clouds.yaml (what AWX's OpenStack credential injects, without
+    OS_CLOUD), else ``cloud:default``.
     """
     variables = variables or {}
     explicit = variables.get('stackdoctor_cloud_target')
@@ -85,11 +88,26 @@ def cloud_target(variables):
         name = cloud.strip()
     elif hasattr(cloud, 'get'):
         name = cloud.get('name') or cloud.get('cloud')
+    env = variables.get('stackdoctor_os_environment')
+    env = env if hasattr(env, 'get') else {}
     if not name:
-        env = variables.get('stackdoctor_os_environment')
-        if hasattr(env, 'get'):
-            name = env.get('OS_CLOUD')
+        name = env.get('OS_CLOUD') or os.environ.get('OS_CLOUD')
+    if not name:
+        name = _single_cloud_name(env.get('OS_CLIENT_CONFIG_FILE') or os.environ.get('OS_CLIENT_CONFIG_FILE'))
     return CLOUD_PREFIX + str(name or 'default')
+
+
+def _single_cloud_name(path):
+    """The cloud name of a clouds.yaml that holds exactly one cloud, else None (never raises)."""
+    if not path or not isinstance(path, str):
+        return None
+    try:
+        import yaml
+        with open(path) as f:
+            clouds = (yaml.safe_load(f) or {}).get('clouds') or {}
+    except Exception:  # pylint: disable=broad-except
+        return None
+    return list(clouds)[0] if isinstance(clouds, dict) and len(clouds) == 1 else None
 
 
 def is_cloud_target(host):
