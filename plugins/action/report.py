@@ -32,6 +32,7 @@ ARGUMENT_SPEC = dict(
     today=dict(type='str'),
     phase=dict(type='str', default='diagnose'),
     profile=dict(type='str'),
+    stats_blocking_limit=dict(type='int', default=rp.STATS_BLOCKING_MAX),
 )
 
 FILES = (('json', 'report.json', rp.render_json),
@@ -180,6 +181,7 @@ class ActionModule(ActionBase):
             profile=report['profile'],
             report_dir=report_dir,
             paths=paths,
+            stats=rp.stats(report, paths, args['stats_blocking_limit']),
             msg=msg,
         )
         return result

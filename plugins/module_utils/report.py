@@ -212,6 +212,38 @@ def build(results, actions, hosts, waivers=None, gate_severity='error', title='s
     }
 
 
+# set_stats (AWX artifacts) carries at most this many blocking results; the total is beside it.
+STATS_BLOCKING_MAX = 20
+
+
+def stats(report, paths=None, limit=STATS_BLOCKING_MAX):
+    """What ``set_stats`` publishes for AWX workflows: the verdict, counts and the blocking
+    results themselves (id, check, status, host, one-line summary, fix; at most ``limit``, with
+    the total), bounded whatever the size of the cloud: the report files may not outlive the
+    job's container, these stats do (they become the job's artifacts)."""
+    blocking = report.get('blocking') or []
+    fixes = {}
+    for r in report.get('results') or []:
+        fixes.setdefault((r.get('id'), r.get('host')), r.get('fix'))
+    limit = max(0, int(limit))
+    return {
+        'stackdoctor_verdict': report['verdict'],
+        'stackdoctor_gate_severity': report.get('gate_severity'),
+        'stackdoctor_counts': dict(report.get('counts') or {}),
+        'stackdoctor_blocking': [
+            {'id': b['id'], 'check': b.get('check'), 'status': b['status'], 'host': b['host'],
+             'summary': str(b.get('summary') or '')[:sd.SUMMARY_MAX],
+             'fix': fixes.get((b['id'], b['host']))}
+            for b in blocking[:limit]],
+        'stackdoctor_blocking_total': len(blocking),
+        'stackdoctor_blocking_truncated': len(blocking) > limit,
+        'stackdoctor_phase': report.get('phase'),
+        'stackdoctor_profile': report.get('profile'),
+        'stackdoctor_generated': report.get('generated'),
+        'stackdoctor_report_paths': dict(paths or {}),
+    }
+
+
 # ---------------------------------------------------------------- rendering
 
 def render_json(report):

@@ -65,6 +65,12 @@ options:
       - The profile the run judged (C(pre-upgrade), C(post-deploy), C(periodic)), shown with the
         verdict; null when every check ran.
     type: str
+  stats_blocking_limit:
+    description:
+      - At most this many blocking results in RV(stats) (what C(set_stats) publishes as AWX job
+        artifacts); RV(stats.stackdoctor_blocking_total) has the total.
+    type: int
+    default: 20
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -144,4 +150,22 @@ paths:
     junit:
       description: junit.xml
       type: str
+stats:
+  description:
+    - Bounded data for C(ansible.builtin.set_stats) (AWX job artifacts, workflow conditions),
+      which outlive the job's container where the report files may not.
+    - Keys C(stackdoctor_verdict), C(stackdoctor_gate_severity), C(stackdoctor_counts),
+      C(stackdoctor_blocking) (at most O(stats_blocking_limit) results, each id, check, status,
+      host, summary of at most 200 characters, fix), C(stackdoctor_blocking_total),
+      C(stackdoctor_blocking_truncated), C(stackdoctor_phase), C(stackdoctor_profile),
+      C(stackdoctor_generated), C(stackdoctor_report_paths).
+  returned: success
+  type: dict
+  sample:
+    stackdoctor_verdict: no go
+    stackdoctor_blocking_total: 1
+    stackdoctor_blocking_truncated: false
+    stackdoctor_blocking:
+      - {id: cinder.tgt_include_missing, check: check_tgt_include, status: critical, host: volume-1,
+         summary: "tgt does not include /var/lib/cinder/volumes", fix: fix_tgt_include}
 '''

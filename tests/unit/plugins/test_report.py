@@ -327,3 +327,41 @@ def test_fix_line_of_a_cloud_result_has_no_limit_and_names_the_opt_in():
     assert '--limit' not in line
     assert '-e fix_placement_allocations_include_custom_resource_classes=true' in line
     assert '- Runbook: docs/checks/check_placement_allocations.md' in md
+
+
+# ------------------------------------------------------------------ set_stats (AWX artifacts)
+def test_stats_carry_verdict_counts_and_blocking_results_bounded():
+    res = []
+    for i in range(150):
+        r = copy.deepcopy(DATA['results'][0])
+        r.update(id='cinder.tgt_include_missing', status='critical', host='volume-%03d' % i,
+                 summary='x' * 500, fix='fix_tgt_include', evidence={'big': 'y' * 10000})
+        res.append(r)
+    report = rp.build(res, [], ['volume-%03d' % i for i in range(150)], today=TODAY, now=NOW)
+    st = rp.stats(report, {'markdown': '/r/report.md'})
+    assert st['stackdoctor_verdict'] == rp.NO_GO
+    assert st['stackdoctor_blocking_total'] == 150 and st['stackdoctor_blocking_truncated'] is True
+    assert len(st['stackdoctor_blocking']) == rp.STATS_BLOCKING_MAX
+    first = st['stackdoctor_blocking'][0]
+    assert set(first) == {'id', 'check', 'status', 'host', 'summary', 'fix'}
+    assert len(first['summary']) <= sd.SUMMARY_MAX and first['fix'] == 'fix_tgt_include'
+    assert st['stackdoctor_counts']['critical'] == 150
+    assert st['stackdoctor_report_paths'] == {'markdown': '/r/report.md'}
+    # bounded whatever the cloud: no evidence, 20 results of a few hundred bytes each
+    assert len(json.dumps(st)) < 10000
+
+
+def test_stats_go_and_limit():
+    report = build(gate='critical', waivers=WAIVERS)
+    st = rp.stats(report, limit=0)
+    assert st['stackdoctor_blocking'] == [] and st['stackdoctor_blocking_truncated'] is (st['stackdoctor_blocking_total'] > 0)
+
+
+def test_action_returns_stats(tmp_path):
+    hostvars = {'volume-1': {'stackdoctor_results': [r for r in DATA['results'] if r['host'] == 'volume-1']},
+                'localhost': {}}
+    out = _run_report({'hosts': ['volume-1'], 'report_dir': str(tmp_path), 'today': TODAY,
+                       'stats_blocking_limit': 1}, hostvars)
+    assert out['stats']['stackdoctor_verdict'] == out['verdict']
+    assert len(out['stats']['stackdoctor_blocking']) <= 1
+    assert out['stats']['stackdoctor_blocking_total'] == len(out['blocking'])
