@@ -68,12 +68,9 @@ SERVER_LISTINGS = ('hypervisors', 'hypervisors_per_root', 'servers')
 
 FINAL_MIGRATION_STATES = frozenset(
     ('completed', 'error', 'failed', 'done', 'cancelled', 'confirmed', 'reverted'))
-# Resource classes nova allocates (nova-manage placement audit's list).
-NOVA_RCS = frozenset(('VCPU', 'MEMORY_MB', 'DISK_GB', 'VGPU', 'PCPU', 'MEM_ENCRYPTION_CONTEXT',
-                      'NET_BW_EGR_KILOBIT_PER_SEC', 'NET_BW_IGR_KILOBIT_PER_SEC'))
-SKIP_REASONS = ('build_request', 'migration', 'in_progress', 'no_host', 'custom_rc_only',
-                'cap_reached', 'conflict', 'gone', 'no_allocation_on_current_host',
-                'changed_since_audit', 'not_audited', 'sharing_provider')
+# Reasons a consumer is skipped (module RETURN ``skipped[].reason``): build_request, migration,
+# in_progress, no_host, custom_rc_only, cap_reached, conflict, gone, no_allocation_on_current_host,
+# changed_since_audit, not_audited, sharing_provider.
 
 LOG_PATTERNS = (
     ('not_found', re.compile(
