@@ -56,18 +56,27 @@ def _admin(lab):
         project_domain_name='Default', region_name='RegionOne')
 
 
+def _find(finder, name, **kw):
+    """find_* with ignore_missing=False (True is deprecated: openstacksdk RemovedInSDK60Warning)."""
+    import openstack
+    try:
+        return finder(name, ignore_missing=False, **kw)
+    except openstack.exceptions.NotFoundException:
+        return None
+
+
 def register(lab):
     sec = _secrets(lab)
     c = _admin(lab)
     idn = c.identity
-    svc_proj = idn.find_project('service', domain_id='default') or \
+    svc_proj = _find(idn.find_project, 'service', domain_id='default') or \
         idn.create_project(name='service', domain_id='default')
     roles = {r.name: r for r in idn.roles()}
     for name in ('service', 'member', 'reader'):
         if name not in roles:
             roles[name] = idn.create_role(name=name)
     for user in ('placement', 'nova'):
-        u = idn.find_user(user, domain_id='default') or \
+        u = _find(idn.find_user, user, domain_id='default') or \
             idn.create_user(name=user, password=sec[user], domain_id='default')
         for role in ('admin', 'service'):
             idn.assign_project_role_to_user(svc_proj, u, roles[role])

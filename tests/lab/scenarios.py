@@ -94,8 +94,12 @@ def delete_alloc(conn, consumer):
 
 
 def flavor(conn):
-    f = conn.compute.find_flavor(FLAVOR['name'], ignore_missing=True)
-    return f or conn.compute.create_flavor(**FLAVOR)
+    # ignore_missing=True is deprecated (openstacksdk RemovedInSDK60Warning): ask with False
+    import openstack
+    try:
+        return conn.compute.find_flavor(FLAVOR['name'], ignore_missing=False)
+    except openstack.exceptions.NotFoundException:
+        return conn.compute.create_flavor(**FLAVOR)
 
 
 def server_status(conn, sid):
