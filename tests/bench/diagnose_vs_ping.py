@@ -25,7 +25,6 @@ What it does:
      Ctrl-C or SIGTERM.
 """
 import argparse
-import glob
 import json
 import os
 import pathlib
@@ -75,33 +74,15 @@ def run(argv, env, log_path):
 
 
 def registry():
-    """{check: {scope, groups}} of every check the collection declares.
-
-    Reads playbooks/vars/checks.yml (the registry diagnose.yml uses today) and, where they
-    exist, the DECLARATIONs of plugins/module_utils/checks/*.py (where the registry is moving).
-    """
-    import yaml  # the tooling venv has it (ansible)
-    out = {}
-    path = ROOT / 'playbooks' / 'vars' / 'checks.yml'
-    if path.exists():
-        for name, e in (yaml.safe_load(path.read_text()) or {}).get('stackdoctor_check_registry', {}).items():
-            out[name] = {'scope': e.get('scope', 'host'), 'groups': e.get('groups') or []}
+    """{check: {scope, groups}} of every check the collection declares: the registry diagnose.yml
+    reads (plugins/module_utils/checks/registry.py, through the collection link of `make deps`)."""
     coll = ROOT / '.cache' / 'collections'
-    if coll.exists():
-        sys.path.insert(0, str(coll))
-        import importlib
-        for f in sorted(glob.glob(str(ROOT / 'plugins' / 'module_utils' / 'checks' / '*.py'))):
-            mod = pathlib.Path(f).stem
-            if mod.startswith('_') or mod == 'base':
-                continue
-            try:
-                m = importlib.import_module('ansible_collections.stackdoctor.openstack.plugins.module_utils.checks.' + mod)
-            except Exception:  # pylint: disable=broad-except
-                continue
-            d = getattr(m, 'DECLARATION', None)
-            if isinstance(d, dict) and d.get('name'):
-                out.setdefault(d['name'], {'scope': d.get('scope', 'host'), 'groups': d.get('groups') or []})
-    return out
+    if not (coll / 'ansible_collections' / 'stackdoctor' / 'openstack').exists():
+        sys.exit('no collection link under %s: run make deps first' % coll)
+    sys.path.insert(0, str(coll))
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks import registry as reg
+    return dict((name, {'scope': e.get('scope', 'host'), 'groups': e.get('groups') or []})
+                for name, e in reg.playbook_registry().items())
 
 
 def cloud_up(env):
