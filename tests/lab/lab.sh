@@ -478,7 +478,13 @@ cmd_down() {
 
 cmd_up() {
   case $(state 2>/dev/null) in
-    up) echo "lab already up"; cmd_status; return 0;;
+    up) echo "lab already up"
+        # brought up from another checkout: give this one the same clouds.yaml
+        local rec; rec=$(sed -n 's/^CLOUDS=//p' "$LAB/etc/lab.env" 2>/dev/null)
+        if [ ! -f "$CLOUDS" ] && [ -n "$rec" ] && [ -f "$rec" ]; then
+          mkdir -p "$(dirname "$CLOUDS")"; (umask 077; cp "$rec" "$CLOUDS"); echo "clouds.yaml: $CLOUDS (copied from $rec)"
+        fi
+        cmd_status; return 0;;
     partial) echo "lab partially up: stopping it first"; cmd_down;;
   esac
   if [ -e "$LAB" ] && [ ! -e "$LAB/.stackdoctor-lab" ] && [ -n "$(ls -A "$LAB" 2>/dev/null)" ]; then
