@@ -25,7 +25,25 @@ ARGUMENT_SPEC = dict(
     facts=dict(type='raw'),
     scope=dict(type='str', choices=['host', 'cloud'], default='host'),
     params=dict(type='dict', default={}),
+    gathered=dict(type='raw'),
 )
+
+
+def down_result(gathered):
+    """The error result for a host whose node_facts run (registered as ``gathered``) did not
+    return facts: unreachable, or the module failed; None when the facts came back."""
+    if not isinstance(gathered, dict) or gathered.get('skipped'):
+        return None
+    if gathered.get('unreachable'):
+        rid, what = 'stackdoctor.host_unreachable', 'host unreachable'
+    elif gathered.get('failed'):
+        rid, what = 'stackdoctor.facts_failed', 'node facts could not be gathered'
+    else:
+        return None
+    msg = str(gathered.get('msg') or gathered.get('module_stderr') or 'unknown error')
+    first = (msg.strip().splitlines() or ['unknown error'])[0]
+    return {'id': rid, 'check': 'stackdoctor', 'status': 'error', 'summary': '%s: %s' % (what, first),
+            'evidence': {'msg': msg[:2000]}}
 
 
 def check_params(decl, variables, template=None):
@@ -76,6 +94,15 @@ class ActionModule(ActionBase):
         facts = sd.to_plain(facts) or {}
 
         stamp = sd.utc_now()
+        down = down_result(sd.to_plain(args.get('gathered')))
+        if down is not None:
+            # nothing to evaluate on a host not reached: one error result, and the play ends there
+            new = sd.validate_results([down], host=host, default_check='stackdoctor', stamp=stamp)
+            merged = sd.merge_results(self._previous(task_vars, 'stackdoctor_results'), new)
+            result.update(changed=False, results=new, msg=sd.format_line(new[0]),
+                          ansible_facts=dict(stackdoctor_results=merged, _stackdoctor_down=True,
+                                             stackdoctor_actions=self._previous(task_vars, 'stackdoctor_actions')))
+            return result
         new = []
         for check in args['checks']:
             try:
@@ -105,6 +132,6 @@ class ActionModule(ActionBase):
             changed=False,
             results=new,
             msg='\n'.join(lines) if lines else 'nothing to evaluate',
-            ansible_facts=dict(stackdoctor_results=merged, stackdoctor_actions=actions),
+            ansible_facts=dict(stackdoctor_results=merged, stackdoctor_actions=actions, _stackdoctor_down=False),
         )
         return result

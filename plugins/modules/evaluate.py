@@ -44,6 +44,13 @@ options:
     description: Parameters given to every check's evaluate(), over the ones read from variables.
     type: dict
     default: {}
+  gathered:
+    description:
+      - The registered result of the host's M(stackdoctor.openstack.node_facts) task. When it says
+        the host was unreachable or the module failed, no check is evaluated; one C(error) result
+        C(stackdoctor.host_unreachable) or C(stackdoctor.facts_failed) is recorded instead and the
+        fact C(_stackdoctor_down) is true (C(diagnose.yml) ends the host there).
+    type: raw
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

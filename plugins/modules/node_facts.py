@@ -76,7 +76,7 @@ attributes:
     description: Nothing is changed, so there is no diff.
     support: none
   facts:
-    description: Returns C(stackdoctor_node_facts) in C(ansible_facts).
+    description: Returns C(stackdoctor_node_facts) and C(stackdoctor_layout) in C(ansible_facts).
     support: full
 notes:
   - Runs with the managed node's Python 3.9 or later and its standard library only.
@@ -114,6 +114,10 @@ ansible_facts:
   returned: always
   type: dict
   contains:
+    stackdoctor_layout:
+      description: The C(layout) subset again, the layout every role reads (see M(stackdoctor.openstack.node_facts) C(layout)).
+      returned: always
+      type: dict
     stackdoctor_node_facts:
       description: One key per gathered subset.
       returned: always
@@ -257,7 +261,8 @@ def main():
     runner = _runner(module) if root == '/' else None
     ctx = Context(root=root, params=module.params, runner=runner)
     facts = gather(module.params['subsets'], ctx)
-    module.exit_json(changed=False, ansible_facts={'stackdoctor_node_facts': facts})
+    module.exit_json(changed=False, ansible_facts={'stackdoctor_node_facts': facts,
+                                                   'stackdoctor_layout': facts.get('layout') or {}})
 
 
 if __name__ == '__main__':

@@ -203,3 +203,18 @@ def test_bulk_and_role_checks_are_told_apart():
     assert (s['bulk'], s['roles']) == (['check_tgt_include'], ['check_everywhere'])
     assert registry.playbook_registry()['check_tgt_include']['facts_only'] is True
     assert registry.playbook_registry()['check_placement_allocations']['facts_only'] is False
+
+
+def test_a_host_not_reached_or_without_facts_is_one_error_result_and_nothing_else():
+    from ansible_collections.stackdoctor.openstack.plugins.action.evaluate import down_result
+    # facts came back (or gathering was skipped): evaluate as usual
+    assert down_result({'changed': False, 'ansible_facts': {'stackdoctor_node_facts': {}}}) is None
+    assert down_result({'skipped': True}) is None
+    assert down_result(None) is None
+    r = down_result({'unreachable': True, 'msg': 'Failed to connect to the host via ssh: timed out\nmore'})
+    assert (r['id'], r['status'], r['check']) == ('stackdoctor.host_unreachable', 'error', 'stackdoctor')
+    assert r['summary'] == 'host unreachable: Failed to connect to the host via ssh: timed out'
+    assert 'more' in r['evidence']['msg']
+    r = down_result({'failed': True, 'module_stderr': 'Traceback ...\nSyntaxError', 'msg': ''})
+    assert r['id'] == 'stackdoctor.facts_failed' and r['summary'].startswith('node facts could not be gathered: Traceback')
+    assert len(down_result({'failed': True, 'msg': 'x' * 5000})['evidence']['msg']) == 2000
