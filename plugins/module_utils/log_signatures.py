@@ -73,6 +73,21 @@ SIGNATURES = [
      'diagnosis': 'same as 1e: a tgt binary is missing (privsep re-raises '
                   'FileNotFoundError without the file name)',
      'source': 'cinder volume/targets/tgt.py create_iscsi_target + cinder/privsep/targets/tgt.py'},
+    # 7a/7b/7d: cinder/image/glance.py GlanceClientWrapper.call (LOG.exception per attempt, then
+    # GlanceConnectionFailed, cinder/exception.py) and _parse_glance_catalog_info.
+    {'id': '7a', 'service': 'cinder-volume', 'multiline': False,
+     'regex': r"Error contacting glance server '([^']*)' for '(\w+)', (retrying|done trying)\.",
+     'diagnosis': 'glance endpoint unreachable or wrong (glance_api_servers, or the catalog entry '
+                  'glance_catalog_info names)',
+     'source': 'cinder image/glance.py GlanceClientWrapper.call'},
+    {'id': '7b', 'service': 'cinder-volume', 'multiline': False,
+     'regex': r'Connection to glance failed: ',
+     'diagnosis': 'glance unreachable after every retry (GlanceConnectionFailed)',
+     'source': 'cinder exception.py GlanceConnectionFailed'},
+    {'id': '7d', 'service': 'cinder-volume', 'multiline': False,
+     'regex': r"Failed to parse the configuration option 'glance_catalog_info'",
+     'diagnosis': 'glance_catalog_info is not <service_type>:<service_name>:<endpoint_type>',
+     'source': 'cinder image/glance.py _parse_image_ref / get_api_servers (InvalidConfigurationValue)'},
     # 7c: cinder/image/image_utils.py get_qemu_data (ImageUnacceptable); the reason text varies by
     # release (<= Ocata "image is of type qcow2", Pike..Bobcat "image is of type False",
     # >= Caracal "image is not of type RAW"). The line that carries it is often oslo's

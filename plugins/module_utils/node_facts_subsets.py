@@ -35,7 +35,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
     covering_include, host_path, map_path, read_tgt_config)
 
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img',
-                'target_address')
+                'target_address', 'cinder_glance')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -572,6 +572,58 @@ def gather_target_address(ctx):
     return out
 
 
+# ---------------------------------------------------------------------------
+# cinder_glance
+# ---------------------------------------------------------------------------
+CINDER_GLANCE_CATALOG_INFO_DEFAULT = 'image:glance:publicURL'
+
+
+def gather_cinder_glance(ctx):
+    """How cinder-volume finds glance (cinder/common/config.py, cinder/image/glance.py).
+
+    ``{config_file, found, error, servers: [{value, url, line}], servers_line, catalog_info,
+    catalog_info_source (DEFAULT | default), catalog_info_line, catalog_info_valid, service_type,
+    service_name, interface, region_name, num_retries}``. ``glance_api_servers`` entries without
+    ``//`` get ``http://`` as cinder does; unset (or empty) means cinder looks glance up in the
+    request's catalog with ``glance_catalog_info``, filtered by ``[glance] region_name``.
+    """
+    svc = ctx.service('cinder-volume')
+    config_file = (svc.get('config_files') or ['/etc/cinder/cinder.conf'])[0]
+    out = {'config_file': config_file, 'found': False, 'error': None, 'servers': [], 'servers_line': None,
+           'catalog_info': CINDER_GLANCE_CATALOG_INFO_DEFAULT, 'catalog_info_source': 'default',
+           'catalog_info_line': None, 'catalog_info_valid': True, 'service_type': 'image',
+           'service_name': 'glance', 'interface': 'public', 'region_name': None, 'num_retries': 3}
+    conf, err = _read_ini(ctx, config_file)
+    if err:
+        out['found'] = True
+        out['error'] = err
+        return out
+    if conf is None:
+        return out
+    out['found'] = True
+    entry = conf.entry('DEFAULT', 'glance_api_servers')
+    if entry is not None:
+        out['servers_line'] = entry.line
+        for value in [v.strip() for v in (entry.value or '').split(',') if v.strip()]:
+            out['servers'].append({'value': value, 'line': entry.line,
+                                   'url': value if '//' in value else 'http://' + value})
+    info = conf.entry('DEFAULT', 'glance_catalog_info')
+    if info is not None:
+        out.update(catalog_info=info.value, catalog_info_source='DEFAULT', catalog_info_line=info.line)
+    parts = (out['catalog_info'] or '').split(':')
+    if len(parts) == 3 and all(parts):
+        iface = parts[2][:-3] if parts[2].endswith('URL') else parts[2]
+        out.update(service_type=parts[0], service_name=parts[1], interface=iface)
+    else:
+        out['catalog_info_valid'] = False
+    out['region_name'] = conf.get('glance', 'region_name')
+    try:
+        out['num_retries'] = int(conf.get('DEFAULT', 'glance_num_retries') or 3)
+    except ValueError:
+        out['num_retries'] = None
+    return out
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
@@ -580,11 +632,12 @@ GATHERERS = {
     'nova_compute_log': gather_nova_compute_log,
     'qemu_img': gather_qemu_img,
     'target_address': gather_target_address,
+    'cinder_glance': gather_cinder_glance,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img',
-         'target_address')
+         'target_address', 'cinder_glance')
 
 
 def gather(subsets, ctx):

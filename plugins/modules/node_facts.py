@@ -30,7 +30,7 @@ options:
       - Subsets to gather. C(layout) is always included.
     type: list
     elements: str
-    choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, qemu_img, target_address]
+    choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, qemu_img, target_address, cinder_glance]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log]
   layout_flavour:
     description:
@@ -185,7 +185,7 @@ ansible_facts:
           type: dict
         cinder_volume_log:
           description:
-            - Log signature matches (rows 1a-1h, 7c, 7e of the table in C(plugins/module_utils/log_signatures.py)) in the
+            - Log signature matches (rows 1a-1h, 7a-7e of the table in C(plugins/module_utils/log_signatures.py)) in the
               tail of the cinder-volume log, masked. C(matches) holds the most recent
               C(log_max_matches) {signature, line_no, text, groups, diagnosis}; C(counts)
               counts every match per signature.
@@ -215,6 +215,14 @@ ansible_facts:
             - The addresses of the host's network namespace (C(addresses)) and the networks
               each is on (C(networks)), read from C(/proc/net/fib_trie) and C(/proc/net/if_inet6)
               (no command runs).
+          returned: when requested
+          type: dict
+        cinder_glance:
+          description:
+            - How cinder-volume finds glance, from cinder.conf through the layout. C(servers) lists
+              C([DEFAULT] glance_api_servers) entries ({value, url, line}; C(http://) added as cinder does);
+              empty means the catalog is used with C(glance_catalog_info) (C(service_type), C(service_name),
+              C(interface), C(catalog_info_valid)) and C([glance] region_name).
           returned: when requested
           type: dict
 changed:

@@ -1,4 +1,4 @@
-"""check_qemu_img / fix_qemu_img and check_target_address / fix_target_address on the shared lab.
+"""check_qemu_img, check_target_address, check_glance_reachability and their fixes on the shared lab.
 
 Each test injects its fault with the lab's own sabotage (playbooks/lab_sabotage.yml), runs the
 real diagnose.yml and remediate.yml limited to its check, asserts on report.json and on the live
@@ -88,11 +88,27 @@ def test_foreign_target_address_is_found_and_set_back(lab, tmp_path):
     assert 'target_ip_address' not in _node('cat', '/etc/cinder/cinder.conf').stdout
 
 
+def test_dead_glance_api_servers_is_found_from_the_node_and_handed_back_to_the_catalog(lab, tmp_path):
+    story = _story(tmp_path, 'glance_api_servers', 'check_glance_reachability')
+    before = [r for r in story['before']['results'] if r['host'] == HOST and r['check'] == 'check_glance_reachability']
+    assert [(r['id'], r['status']) for r in before] == [('cinder.glance_unreachable', 'critical')], before
+    ev = before[0]['evidence']
+    assert (ev['url'], ev['source']) == ('http://127.0.0.1:15199', 'glance_api_servers')
+    assert 'refused' in before[0]['summary'].lower(), before[0]['summary']
+    actions = [a for a in story['remediate'].get('actions', []) if a.get('fix') == 'fix_glance_api_servers']
+    assert any('removed glance_api_servers = http://127.0.0.1:15199' in a['summary'] for a in actions), actions
+    # the lab's catalog has no image service: with glance_api_servers unset there is nothing to reach
+    after = [r for r in story['after']['results'] if r['host'] == HOST and r['check'] == 'check_glance_reachability']
+    assert [(r['status'], r['evidence'].get('source')) for r in after] == [('skipped', 'catalog')], after
+    assert 'no image service' in after[0]['summary']
+
+
 def test_clean_lab_has_no_storage_node_finding(lab, tmp_path):
-    _play('diagnose.yml', '-e', 'stackdoctor_checks=check_qemu_img,check_target_address',
+    _play('diagnose.yml', '-e', 'stackdoctor_checks=check_qemu_img,check_target_address,check_glance_reachability',
           '-e', 'stackdoctor_report_dir=%s' % tmp_path)
     with open(tmp_path / 'report.json') as f:
         report = json.load(f)
     bad = [(r['host'], r['id'], r['status'], r['summary']) for r in report['results']
-           if r['check'] in ('check_qemu_img', 'check_target_address') and r['status'] not in ('ok', 'skipped')]
+           if r['check'] in ('check_qemu_img', 'check_target_address', 'check_glance_reachability')
+           and r['status'] not in ('ok', 'skipped')]
     assert bad == []

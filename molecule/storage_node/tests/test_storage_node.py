@@ -19,3 +19,8 @@ def test_cinder_volume_was_restarted_through_the_layout(host):
     now = host.check_output('systemctl show -p MainPID --value cinder-volume.service').strip()
     assert host.service('cinder-volume').is_running
     assert now not in (before, '0')
+
+
+def test_glance_api_servers_keeps_only_what_answers(host):
+    conf = host.file('/etc/cinder/cinder.conf')
+    assert conf.contains(r'^glance_api_servers = 127\.0\.0\.1:9292$')

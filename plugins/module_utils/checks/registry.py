@@ -25,6 +25,7 @@ CHECKS = (
     'placement_allocations',
     'qemu_img',
     'target_address',
+    'glance_reachability',
 )
 
 _CACHE = {}

@@ -20,7 +20,7 @@ def test_signature_table_shape():
     for s in ls.SIGNATURES:
         assert set(s) >= {'id', 'service', 'multiline', 'regex', 'diagnosis', 'source'}
         re.compile(s['regex'])
-    assert ls.CINDER_VOLUME_SIGNATURES == ['1a', '1b', '1c', '1d', '1e', '1f', '1g', '1h', '7c', '7e']
+    assert ls.CINDER_VOLUME_SIGNATURES == ['1a', '1b', '1c', '1d', '1e', '1f', '1g', '1h', '7a', '7b', '7d', '7c', '7e']
 
 
 def test_seed_000_traceback_is_1h():

@@ -57,7 +57,7 @@ def test_packaged_node_all_subsets(tmp_path, capsys):
     out = run_module(capsys, root=str(root))
     assert out['changed'] is False
     facts = out['ansible_facts']['stackdoctor_node_facts']
-    assert set(facts) == {'layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img',
+    assert set(facts) == {'layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img', 'cinder_glance',
                           'target_address'}
     assert facts['layout']['flavour'] == 'packaged'
     cinder = facts['cinder']
