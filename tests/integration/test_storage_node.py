@@ -56,6 +56,13 @@ def _story(tmp_path, fault, check):
                 out[phase] = json.load(f)
     finally:
         _play('lab_sabotage.yml', '-e', 'fault=%s' % fault, '-e', 'undo=true')
+    # what an operator sees, for `pytest -s` (the closing notes quote these lines)
+    for phase, rep in out.items():
+        for r in rep['results']:
+            if r['host'] == HOST and r['check'] == check:
+                print('%s %s: %s %s %s' % (fault, phase, r['status'], r['id'], r['summary']))
+        for a in rep.get('actions') or []:
+            print('%s %s: action %s: %s' % (fault, phase, a.get('fix'), a.get('summary')))
     return out
 
 
