@@ -31,7 +31,7 @@ options:
     type: list
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, qemu_img, target_address, cinder_glance]
-    default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log]
+    default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, qemu_img, target_address, cinder_glance]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,

@@ -123,8 +123,8 @@ def evaluate(facts, params=None):
     if cg.get('error'):
         err = cg['error']
         return [base.result(DECLARATION, RID, 'error',
-                            'cannot evaluate: %s line %s: %s' % (err.get('file') or conf, err.get('line', '?'),
-                                                                err.get('message', 'unreadable')),
+                            'cannot evaluate: %s line %s: %s' % (
+                                err.get('file') or conf, err.get('line', '?'), err.get('message', 'unreadable')),
                             {'file': err.get('file') or conf, 'line': err.get('line'), 'message': err.get('message')})]
     if not cg.get('found'):
         return [base.result(DECLARATION, RID, 'skipped', 'no cinder.conf at %s: not a cinder-volume host' % conf,

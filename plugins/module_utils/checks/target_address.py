@@ -132,8 +132,8 @@ def evaluate(facts, params=None):
     if cinder.get('error'):
         err = cinder['error']
         return [base.result(DECLARATION, rid, 'error',
-                            'cannot evaluate: %s line %s: %s' % (err.get('file') or conf, err.get('line', '?'),
-                                                                err.get('message', 'unreadable')),
+                            'cannot evaluate: %s line %s: %s' % (
+                                err.get('file') or conf, err.get('line', '?'), err.get('message', 'unreadable')),
                             {'file': err.get('file') or conf, 'line': err.get('line'), 'message': err.get('message')})]
     if not cinder.get('found'):
         return [base.result(DECLARATION, rid, 'skipped', 'no cinder.conf at %s: not a cinder-volume host' % conf,
@@ -195,8 +195,8 @@ def evaluate(facts, params=None):
                 results.append(base.result(
                     DECLARATION, rid, base.FAULT,
                     'backend %s: %s = %s (%s of %s) is not an address of this host (%s): initiators are '
-                    'sent to a portal this host does not serve' % (name, option, value, where, conf,
-                                                                  ', '.join(addresses[:6])), oev))
+                    'sent to a portal this host does not serve' % (
+                        name, option, value, where, conf, ', '.join(addresses[:6])), oev))
         if not found:
             results.append(base.result(
                 DECLARATION, rid, 'ok',

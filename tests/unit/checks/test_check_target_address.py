@@ -38,8 +38,8 @@ def facts_for(tmp_path, conf):
         put(tmp_path, '/etc/cinder/cinder.conf', conf)
     detected = {'flavour': 'packaged', 'detected_by': 'test', 'os_family': 'Debian', 'container_cli': 'none',
                 'unit_files': {}, 'units_source': 'dirs', 'containers': None, 'errors': []}
-    return gather(['cinder', 'target_address'], Context(root=str(tmp_path), params={}, runner=None,
-                                                       detected=detected))
+    ctx = Context(root=str(tmp_path), params={}, runner=None, detected=detected)
+    return gather(['cinder', 'target_address'], ctx)
 
 
 def conf(backend_extra='', default_extra=''):
