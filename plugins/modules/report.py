@@ -68,7 +68,7 @@ options:
   stats_blocking_limit:
     description:
       - At most this many blocking results in RV(stats) (what C(set_stats) publishes as AWX job
-        artifacts); RV(stats.stackdoctor_blocking_total) has the total.
+        artifacts); C(stackdoctor_blocking_total) in RV(stats) has the total.
     type: int
     default: 20
 attributes:
@@ -111,7 +111,9 @@ verdict:
   type: str
   sample: no go
 counts:
-  description: Number of un-waived results per status, plus C(waived), C(total), C(hosts) (targeted hosts), C(checked) (hosts with results of their own), C(clouds) (cloud targets), C(checks).
+  description: >-
+    Number of un-waived results per status, plus C(waived), C(total), C(hosts) (targeted hosts),
+    C(checked) (hosts with results of their own), C(clouds) (cloud targets), C(checks).
   returned: success
   type: dict
   sample: {critical: 1, error: 0, warning: 0, ok: 4, skipped: 0, waived: 0, total: 5, hosts: 3, checks: 1}
