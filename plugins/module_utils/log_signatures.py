@@ -103,6 +103,31 @@ SIGNATURES = [
      'regex': r'WARNING \S+ (?:\[[^\]]*\] )?qemu-img is not installed\.',
      'diagnosis': 'cinder could not run qemu-img --version (qemu-img missing)',
      'source': 'cinder image/image_utils.py get_qemu_img_version'},
+    {'id': '3a', 'service': 'nova-control', 'multiline': False,
+     'regex': r'Automatically selected compute RPC version (\S+) from minimum service version (\d+)',
+     'diagnosis': '[upgrade_levels] compute = auto chose this cap from the minimum nova-compute version',
+     'source': 'nova compute/rpcapi.py (_determine_version_cap)'},
+    {'id': '3b', 'service': 'nova-control', 'multiline': False,
+     'regex': r'(?:TooOldComputeService|Current Nova version does not support computes older than (\S+) but '
+              r'the minimum compute service level in your (\S+) is (\d+))',
+     'diagnosis': 'a nova-compute services row older than the oldest supported version (N-1): nova-api and '
+                  'nova-conductor refuse to start',
+     'source': 'nova utils.py (raise_if_old_compute), exception.py (TooOldComputeService)'},
+    {'id': '3c', 'service': 'nova-control', 'multiline': False,
+     'regex': r'This service is older \(v(\d+)\) than the minimum \(v(\d+)\) version of the rest of the deployment',
+     'diagnosis': 'ServiceTooOld: this process runs older code than the minimum of its binary',
+     'source': 'nova objects/service.py (_check_minimum_version), exception.py (ServiceTooOld)'},
+    {'id': '3d', 'service': 'nova-control', 'multiline': False,
+     'regex': r'Requested message version, (\S+) is incompatible\.\s+It needs to be equal in major version and '
+              r'less than or equal in minor version as the specified version cap (\S+)',
+     'diagnosis': 'RPCVersionCapError: the compute RPC cap (from the minimum service version) is below what '
+                  'the caller sends',
+     'source': 'oslo.messaging rpc/client.py (RPCVersionCapError)'},
+    {'id': '3e', 'service': 'nova-control', 'multiline': False,
+     'regex': r'Failed to extract compute RPC version from service history because I am too old '
+              r'\(minimum version is now (\d+)\)',
+     'diagnosis': 'the minimum nova-compute version is newer than this code knows',
+     'source': 'nova compute/rpcapi.py (_determine_version_cap)'},
     {'id': '4a', 'service': 'nova-compute', 'multiline': False,
      'regex': r'Instance ([0-9a-f-]{36}) has allocations against this compute host but is '
               r'not found in the database\.',
@@ -132,6 +157,7 @@ _COMPILED = dict((s['id'], re.compile(s['regex'])) for s in SIGNATURES)
 
 CINDER_VOLUME_SIGNATURES = [s['id'] for s in SIGNATURES if s['service'] == 'cinder-volume']
 NOVA_COMPUTE_SIGNATURES = ['4a', '4b', '4c']
+NOVA_CONTROL_SIGNATURES = ['3a', '3b', '3c', '3d', '3e']
 
 # oslo.log default prefix: "2024-03-12 16:32:52.107 79125 ERROR oslo_messaging.rpc.server "
 OSLO_PREFIX_RE = re.compile(

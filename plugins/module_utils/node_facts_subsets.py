@@ -34,8 +34,8 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils import tgt_c
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf import (
     covering_include, host_path, map_path, read_tgt_config)
 
-SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img',
-                'target_address', 'cinder_glance')
+SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
+                'qemu_img', 'target_address', 'cinder_glance')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -624,19 +624,33 @@ def gather_cinder_glance(ctx):
     return out
 
 
+def gather_nova_control_log(ctx):
+    """nova-api, -conductor, -scheduler logs: rows 3a-3e (compute RPC cap, TooOldComputeService,
+    ServiceTooOld, RPCVersionCapError). ``{logs: [<scan of one service's log, with service>]}``."""
+    logs = []
+    for service, default in (('nova-api', '/var/log/nova/nova-api.log'),
+                             ('nova-conductor', '/var/log/nova/nova-conductor.log'),
+                             ('nova-scheduler', '/var/log/nova/nova-scheduler.log')):
+        scan = _scan_service_log(ctx, service, default, log_signatures.NOVA_CONTROL_SIGNATURES)
+        scan['service'] = service
+        logs.append(scan)
+    return {'logs': logs}
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
     'tgt': gather_tgt,
     'cinder_volume_log': gather_cinder_volume_log,
     'nova_compute_log': gather_nova_compute_log,
+    'nova_control_log': gather_nova_control_log,
     'qemu_img': gather_qemu_img,
     'target_address': gather_target_address,
     'cinder_glance': gather_cinder_glance,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
-ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'qemu_img',
+ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance')
 
 

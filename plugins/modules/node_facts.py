@@ -30,8 +30,10 @@ options:
       - Subsets to gather. C(layout) is always included.
     type: list
     elements: str
-    choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, qemu_img, target_address, cinder_glance]
-    default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, qemu_img, target_address, cinder_glance]
+    choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
+              cinder_glance]
+    default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
+              cinder_glance]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -215,6 +217,12 @@ ansible_facts:
             - The addresses of the host's network namespace (C(addresses)) and the networks
               each is on (C(networks)), read from C(/proc/net/fib_trie) and C(/proc/net/if_inet6)
               (no command runs).
+        nova_control_log:
+          description:
+            - C(logs), one scan per service (nova-api, nova-conductor, nova-scheduler, with
+              C(service)), each the same shape as C(cinder_volume_log), for rows 3a-3e of
+              C(log_signatures.py) (the compute RPC version nova selected, TooOldComputeService,
+              ServiceTooOld, RPCVersionCapError); evidence for C(check_nova_service_versions).
           returned: when requested
           type: dict
         cinder_glance:

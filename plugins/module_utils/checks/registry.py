@@ -26,6 +26,7 @@ CHECKS = (
     'qemu_img',
     'target_address',
     'glance_reachability',
+    'nova_service_versions',
 )
 
 _CACHE = {}

@@ -1,0 +1,136 @@
+"""check_nova_service_versions / fix_nova_service_versions against the real lab (tests/lab):
+MariaDB cell databases, nova-api, nova-status.
+
+The fault is the lab's own (playbooks/lab_sabotage.yml -e fault=stale_compute_service, i.e.
+tests/lab/labctl.py stale-service): a nova-compute row of version 66 in cell1, last seen 30 days
+ago. Asserted: diagnose names the row (host, version, the cap it implies) and nova-status fails
+"Older than N-1 computes"; remediate --check changes nothing; remediate deletes the row through the
+compute API (2.53) and lists it; nova-status passes the check again; a second remediate changes
+nothing; a forced-down old row is no finding. Skipped when the lab is not up; never brings it down.
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+LAB_SH = ROOT / 'tests' / 'lab' / 'lab.sh'
+LAB = os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
+INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
+CLOUDS = pathlib.Path(os.environ.get('STACKDOCTOR_LAB_CLOUDS') or ROOT / 'inventories' / 'lab' / 'clouds.yaml')
+CHECK = 'check_nova_service_versions'
+STALE = 'sd-stale-compute'
+
+
+def lab_up():
+    if not LAB_SH.exists() or not CLOUDS.exists() or not os.path.exists(os.path.join(LAB, 'venv')):
+        return False
+    return subprocess.run([str(LAB_SH), 'status'], capture_output=True).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not lab_up(), reason='lab not up (tests/lab/lab.sh up)')
+
+
+def lab_python():
+    return pathlib.Path(open(os.path.join(LAB, 'venv')).read().strip()) / 'bin' / 'python'
+
+
+def labctl(*args):
+    out = subprocess.run([str(lab_python()), str(ROOT / 'tests' / 'lab' / 'labctl.py'), 'stale-service', LAB] + list(args),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def nova_status():
+    venv = lab_python().parent
+    out = subprocess.run([str(venv / 'nova-status'), '--config-file', os.path.join(LAB, 'etc', 'nova', 'nova.conf'),
+                          'upgrade', 'check'], capture_output=True, text=True, timeout=180)
+    return out.returncode, out.stdout
+
+
+def older_than_n1(text):
+    block = text.split('Check: Older than N-1 computes', 1)[1]
+    return block.split('Result:', 1)[1].split()[0]
+
+
+def playbook(tmp_path, name, *args):
+    exe = pathlib.Path(sys.executable).parent / 'ansible-playbook'
+    exe = str(exe) if exe.exists() else shutil.which('ansible-playbook')
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+               OS_CLIENT_CONFIG_FILE=str(CLOUDS), ANSIBLE_LOCAL_TEMP=str(tmp_path / '.ansible-tmp'))
+    cmd = [exe, '-i', str(INV), str(ROOT / 'playbooks' / name)] + list(args)
+    proc = subprocess.run(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=600)
+    return proc.returncode, proc.stdout
+
+
+def diagnose(tmp_path, tag):
+    report = tmp_path / tag
+    rc, out = playbook(tmp_path, 'diagnose.yml', '-e', 'stackdoctor_checks=%s' % CHECK,
+                       '-e', 'stackdoctor_hosts=localhost:sd-lab-controller', '-e', 'stackdoctor_report_dir=%s' % report)
+    assert rc == 0, out[-3000:]
+    data = json.loads((report / 'report.json').read_text())
+    return [r for r in data['results'] if r['check'] == CHECK], out
+
+
+def remediate(tmp_path, tag, *extra):
+    report = tmp_path / tag
+    rc, out = playbook(tmp_path, 'remediate.yml', '-e', 'stackdoctor_checks=%s' % CHECK,
+                       '-e', 'stackdoctor_hosts=localhost', '-e', 'stackdoctor_report_dir=%s' % report, *extra)
+    assert rc == 0, out[-4000:]
+    data = json.loads((report / 'report.json').read_text())
+    return [a for a in data.get('actions', []) if a.get('fix') == 'fix_nova_service_versions'], out
+
+
+@pytest.fixture
+def stale():
+    labctl('drop', STALE)
+    rc, out = playbook(pathlib.Path('/tmp'), 'lab_sabotage.yml', '-e', 'fault=stale_compute_service')
+    assert rc == 0, out[-3000:]
+    yield
+    labctl('drop', STALE)
+    labctl('drop', STALE + '-fd')
+
+
+def test_stale_row_found_removed_and_nova_status_green(stale, tmp_path):
+    rc, text = nova_status()
+    assert older_than_n1(text) == 'Failure', text
+    results, _ = diagnose(tmp_path, 'before')
+    [r] = [r for r in results if r['id'] == 'nova.stale_service_pins_minimum' and r['status'] != 'ok']
+    assert r['status'] == 'critical' and r['host'].startswith('cloud:') and r['fix'] == 'fix_nova_service_versions'
+    ev = r['evidence']
+    assert (ev['host'], ev['binary'], ev['version'], ev['cell']) == (STALE, 'nova-compute', 66, 'cell1')
+    assert ev['implied_compute_rpc'] == '6.2' and ev['minimum_without_it'] == 74
+    assert 'TooOldComputeService' in r['summary']
+    print('BEFORE:', r['status'], r['summary'])
+    # check mode: says what it would remove, removes nothing
+    actions, out = remediate(tmp_path, 'dry', '--check')
+    assert labctl('add', STALE, '66', '30')['changed'] is False, 'the row must still be there'
+    assert any(STALE in a['summary'] and 'to remove' in a['summary'] for a in actions), out[-3000:]
+    # the fix
+    actions, out = remediate(tmp_path, 'fix')
+    [a] = actions
+    assert a['changed'] and ('deleted nova-compute %s v66 %s' % (STALE, ev['uuid'])) in a['summary'], a
+    rc, text = nova_status()
+    assert older_than_n1(text) == 'Success', text
+    results, _ = diagnose(tmp_path, 'after')
+    assert [(r['id'], r['status']) for r in results] == [('nova.stale_service_pins_minimum', 'ok')], results
+    print('AFTER:', results[0]['status'], results[0]['summary'])
+    # a second run changes nothing
+    actions, out = remediate(tmp_path, 'again')
+    assert not [a for a in actions if a.get('changed')], actions
+
+
+def test_forced_down_old_row_is_no_finding(tmp_path):
+    labctl('drop', STALE + '-fd')
+    try:
+        labctl('add', STALE + '-fd', '60', '30', 'forced_down')
+        results, _ = diagnose(tmp_path, 'fd')
+        assert [(r['id'], r['status']) for r in results] == [('nova.stale_service_pins_minimum', 'ok')], results
+    finally:
+        labctl('drop', STALE + '-fd')
