@@ -27,6 +27,7 @@ CHECKS = (
     'target_address',
     'glance_reachability',
     'nova_service_versions',
+    'compute_services',
 )
 
 _CACHE = {}
