@@ -23,6 +23,7 @@ import inspect
 import ipaddress
 import json
 import os
+import re
 import traceback
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
@@ -35,7 +36,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
     covering_include, host_path, map_path, read_tgt_config)
 
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
-                'qemu_img', 'target_address', 'cinder_glance')
+                'qemu_img', 'target_address', 'cinder_glance', 'nested_virt')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -637,6 +638,81 @@ def gather_nova_control_log(ctx):
     return {'logs': logs}
 
 
+# ---------------------------------------------------------------------------
+# nested_virt
+# ---------------------------------------------------------------------------
+KVM_MODULES = ('kvm_intel', 'kvm_amd')
+_MODPROBE_OPT_RE = re.compile(r'^\s*options\s+(kvm[-_](?:intel|amd))\s+(.*)$')
+
+
+def gather_nested_virt(ctx):
+    """KVM nested virtualisation on a compute: CPU flags, the kvm_intel / kvm_amd ``nested``
+    parameter (Intel Y/N, AMD 1/0: linux arch/x86/kvm/vmx/vmx.c and svm/svm.c), their refcount,
+    modprobe.d ``options kvm_intel|kvm-intel|kvm_amd|kvm-amd nested=`` lines with file and line,
+    running qemu processes, and nova.conf ``[libvirt] cpu_mode`` / ``cpu_model_extra_flags``."""
+    out = {'cpu_flags': [], 'modules': {}, 'modprobe': [], 'qemu_processes': [], 'nova': None, 'error': None}
+    cpuinfo = _read_text(ctx, '/proc/cpuinfo') or ''
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith('flags'):
+            flags.update(line.split(':', 1)[-1].split())
+    out['cpu_flags'] = sorted(flags & {'vmx', 'svm', 'hypervisor'})
+    for mod in KVM_MODULES:
+        base_dir = '/sys/module/%s' % mod
+        nested = _read_text(ctx, base_dir + '/parameters/nested')
+        refcnt = _read_text(ctx, base_dir + '/refcnt')
+        entry = {'loaded': os.path.isdir(ctx.fs(base_dir)), 'file': base_dir + '/parameters/nested',
+                 'nested': nested.strip() if nested is not None else None, 'refcnt': None}
+        entry['nested_enabled'] = (entry['nested'] in ('Y', 'y', '1')) if entry['nested'] is not None else None
+        try:
+            entry['refcnt'] = int(refcnt.strip()) if refcnt is not None else None
+        except ValueError:
+            entry['refcnt'] = None
+        out['modules'][mod] = entry
+    for path in sorted(glob.glob(ctx.fs('/etc/modprobe.d/*.conf'))):
+        rel = path[len(ctx.root.rstrip('/')):] if ctx.root != '/' else path
+        try:
+            with open(path) as handle:
+                lines = handle.read().splitlines()
+        except (IOError, OSError) as exc:
+            out['modprobe'].append({'file': rel, 'line': None, 'error': 'cannot read: %s' % (exc.strerror or exc)})
+            continue
+        for no, line in enumerate(lines, 1):
+            m = _MODPROBE_OPT_RE.match(line)
+            if not m:
+                continue
+            for kv in m.group(2).split():
+                if kv.split('=', 1)[0] == 'nested':
+                    value = kv.split('=', 1)[1] if '=' in kv else ''
+                    out['modprobe'].append({'file': rel, 'line': no, 'module': m.group(1).replace('-', '_'),
+                                            'value': value, 'enabled': value.lower() in ('1', 'y', 'yes', 'on', 'true'),
+                                            'text': line.strip()})
+    for comm_path in glob.glob(ctx.fs('/proc/[0-9]*/comm')):
+        comm = (_read_text(ctx, comm_path[len(ctx.root.rstrip('/')):] if ctx.root != '/' else comm_path) or '').strip()
+        if comm.startswith('qemu-kvm') or comm.startswith('qemu-system'):
+            out['qemu_processes'].append({'pid': int(comm_path.split('/')[-2]), 'comm': comm})
+    svc = ctx.service('nova-compute')
+    conf_file = (svc.get('config_files') or ['/etc/nova/nova.conf'])[0]
+    if os.path.exists(ctx.fs(conf_file)):
+        nova = {'file': conf_file, 'cpu_mode': None, 'cpu_mode_line': None, 'cpu_model_extra_flags': None,
+                'virt_type': None}
+        try:
+            conf = OsloIni()
+            with open(ctx.fs(conf_file), 'rb') as handle:
+                conf.read_string(handle.read().decode('utf-8', errors='replace'), conf_file)
+            for key in ('cpu_mode', 'cpu_model_extra_flags', 'virt_type'):
+                entry = conf.entry('libvirt', key)
+                nova[key] = entry.value if entry is not None else None
+                if entry is not None and key == 'cpu_mode':
+                    nova['cpu_mode_line'] = getattr(entry, 'line', None)
+        except ParseError as exc:
+            nova['error'] = exc.to_dict()
+        except Exception as exc:  # pylint: disable=broad-except
+            nova['error'] = _error('cannot read: %s' % exc, conf_file)
+        out['nova'] = nova
+    return out
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
@@ -647,11 +723,12 @@ GATHERERS = {
     'qemu_img': gather_qemu_img,
     'target_address': gather_target_address,
     'cinder_glance': gather_cinder_glance,
+    'nested_virt': gather_nested_virt,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
-         'target_address', 'cinder_glance')
+         'target_address', 'cinder_glance', 'nested_virt')
 
 
 def gather(subsets, ctx):

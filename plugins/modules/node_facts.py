@@ -31,9 +31,9 @@ options:
     type: list
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance]
+              cinder_glance, nested_virt]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance]
+              cinder_glance, nested_virt]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -231,6 +231,14 @@ ansible_facts:
               C([DEFAULT] glance_api_servers) entries ({value, url, line}; C(http://) added as cinder does);
               empty means the catalog is used with C(glance_catalog_info) (C(service_type), C(service_name),
               C(interface), C(catalog_info_valid)) and C([glance] region_name).
+        nested_virt:
+          description:
+            - KVM nested virtualisation - C(cpu_flags) (vmx, svm, hypervisor), C(modules)
+              (kvm_intel, kvm_amd - loaded, file, nested as the kernel renders it, nested_enabled,
+              refcnt), C(modprobe) (each C(options kvm_intel|kvm-intel|kvm_amd|kvm-amd ... nested=)
+              line of /etc/modprobe.d/*.conf with file and line), C(qemu_processes) (pid, comm),
+              C(nova) (nova.conf C([libvirt] cpu_mode) with its line, C(cpu_model_extra_flags),
+              C(virt_type)); for C(check_nested_virt).
           returned: when requested
           type: dict
 changed:

@@ -28,6 +28,7 @@ CHECKS = (
     'glance_reachability',
     'nova_service_versions',
     'compute_services',
+    'nested_virt',
 )
 
 _CACHE = {}
