@@ -4,6 +4,9 @@
   labctl.py wait      LABDIR   until both nova-computes are up and both resource providers exist
   labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 services table (MariaDB,
                                as user nova over TCP, PyMySQL)
+  labctl.py stale-service LABDIR add|drop HOST [VERSION AGE_DAYS [forced_down]]
+                               a stale nova-compute row in cell1 (stackdoctor's lab fault
+                               stale_compute_service); only hosts named sd-stale-*; prints JSON
 
 Ports: the lab's etc/lab.env (PORT_BASE), else STACKDOCTOR_LAB_PORT_BASE, else 15000
 (keystone +0, placement +1, nova-api +2, netstub +3). Never prints passwords.
@@ -138,8 +141,40 @@ def wait(lab, timeout=120):
     return 1
 
 
+def stale_service(lab, action, host, version=66, age_days=30, forced_down=False):
+    """A stale nova-compute services row in cell1 (stackdoctor's lab fault stale_compute_service):
+    not deleted, not forced down (unless asked), last seen AGE_DAYS ago, with VERSION. Only hosts
+    named sd-stale-* are made or removed. Prints {changed, host, uuid, version}."""
+    import uuid as _uuid
+    if not host.startswith('sd-stale-'):
+        raise SystemExit('stale-service: host must start with sd-stale-')
+    db = db_connect(lab, 'nova')
+    with db.cursor() as cur:
+        cur.execute('select uuid, version from services where host = %s and `binary` = %s and deleted = 0',
+                    (host, 'nova-compute'))
+        row = cur.fetchone()
+        if action == 'drop':
+            cur.execute('delete from services where host = %s', (host,))
+            db.commit()
+            return {'changed': cur.rowcount > 0, 'host': host, 'uuid': row[0] if row else None}
+        if row:
+            return {'changed': False, 'host': host, 'uuid': row[0], 'version': row[1]}
+        uid = str(_uuid.uuid4())
+        cur.execute('insert into services (created_at, updated_at, deleted, uuid, host, `binary`, topic, '
+                    'report_count, disabled, forced_down, version, last_seen_up) values '
+                    '(utc_timestamp() - interval %s day, utc_timestamp() - interval %s day, 0, %s, %s, '
+                    "'nova-compute', 'compute', 1, 0, %s, %s, utc_timestamp() - interval %s day)",
+                    (age_days, age_days, uid, host, int(bool(forced_down)), version, age_days))
+        db.commit()
+        return {'changed': True, 'host': host, 'uuid': uid, 'version': version}
+
+
 def main(argv):
     cmd, lab = argv[1], argv[2]
+    if cmd == 'stale-service':
+        print(json.dumps(stale_service(lab, argv[3], argv[4], *(int(a) for a in argv[5:7]),
+                                       forced_down=argv[7:8] == ['forced_down'])))
+        return 0
     if cmd == 'register':
         register(lab)
         return 0
