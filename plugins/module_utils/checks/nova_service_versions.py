@@ -101,6 +101,9 @@ DECLARATION = {
 }
 CHECK = DECLARATION['name']
 UNREADABLE = 'nova.services_unreadable'
+# services rows that never heartbeat (nova-api's WSGI apps); the compute API hides them too
+# (nova/api/openstack/compute/services.py _get_services)
+NO_HEARTBEAT = ('nova-osapi_compute', 'nova-metadata')
 
 
 def _dur(seconds):
@@ -196,12 +199,13 @@ def evaluate(facts, params=None):
                   'disabled': r.get('disabled'), 'disabled_reason': r.get('disabled_reason'),
                   'forced_down': r.get('forced_down')}
         pins = (not r.get('forced_down') and v and minimum.get(b) == v and v < newest.get(b, v))
-        stale = r.get('down_seconds') is not None and r['down_seconds'] > down_after
+        stale = r.get('down_seconds') is not None and r['down_seconds'] > down_after and b not in NO_HEARTBEAT
         if pins:
             pinned.append(r)
             ev = dict(common, **row_ev)
             others = [x for x in rows if x is not r and x.get('binary') == b and not x.get('forced_down')
-                      and int(x.get('version') or 0) and not (x.get('down_seconds') or 0) > down_after]
+                      and int(x.get('version') or 0)
+                      and (b in NO_HEARTBEAT or not (x.get('down_seconds') or 0) > down_after)]
             without = min([int(x['version']) for x in others] or [newest.get(b)])
             text = '%s %s %s v%d (cell %s, last seen %s, down %s%s) pins the minimum %s version to %d (newest %d)' % (
                 'stale row' if stale else 'service', r.get('host'), b, v, r.get('cell'), r.get('last_seen_up') or 'never',
@@ -220,7 +224,8 @@ def evaluate(facts, params=None):
             else:
                 out.append(base.result(DECLARATION, 'nova.live_service_pins_minimum', base.FAULT,
                                        text + '; it is up: upgrade %s on %s' % (b, r.get('host')), ev))
-        elif (r.get('down_seconds') or 0) > down_after and not r.get('forced_down') and not r.get('disabled'):
+        elif ((r.get('down_seconds') or 0) > down_after and not r.get('forced_down') and not r.get('disabled')
+              and b not in NO_HEARTBEAT):
             out.append(base.result(DECLARATION, 'nova.service_down', base.FAULT,
                                    '%s on %s (cell %s) is down for %s (last seen %s), not disabled'
                                    % (b, r.get('host'), r.get('cell'), _dur(r['down_seconds']), r.get('last_seen_up') or 'never'),

@@ -59,7 +59,9 @@ def read(conf):
 
 LIVE = [_row('11111111-1111-4111-8111-111111111111', 'compute-1', 'nova-compute', 74, 5),
         _row('22222222-2222-4222-8222-222222222222', 'compute-2', 'nova-compute', 74, 8),
-        _row('33333333-3333-4333-8333-333333333333', 'controller', 'nova-conductor', 74, 3)]
+        _row('33333333-3333-4333-8333-333333333333', 'controller', 'nova-conductor', 74, 3),
+        # nova-api's row never heartbeats (last_seen_up NULL in the real lab): never "down"
+        _row('30303030-3030-4030-8030-303030303030', 'controller', 'nova-osapi_compute', 74, 86400 * 9)]
 STALE = _row('44444444-4444-4444-8444-444444444444', 'compute-old', 'nova-compute', 66, 86400 * 40, disabled=True)
 
 
@@ -285,3 +287,23 @@ def test_nova_control_log_signatures(tmp_path):
     [r] = registry.evaluate(CHECK, facts, {'log_limit': 2})
     assert [(x['host'], x['file'], x['line_no']) for x in r['evidence']['log_lines']] == [
         ('ctl-1', '/var/log/nova/nova-api.log', 2), ('ctl-1', '/var/log/nova/nova-api.log', 3)]
+
+
+# ------------------------------------------------------------------ recorded from the lab
+def test_recorded_lab_read_is_clean_and_a_stale_row_in_it_is_found():
+    """tests/unit/fixtures/nova/lab_services.json: the reader's output on the lab (MariaDB, nova
+    34.0.0: cell0 empty, cell1 with scheduler, conductor, nova-osapi_compute whose last_seen_up is
+    NULL, two computes)."""
+    import copy
+    import pathlib
+    doc = json.loads((pathlib.Path(__file__).resolve().parents[1] / 'fixtures' / 'nova' / 'lab_services.json').read_text())
+    assert [c['name'] for c in doc['cells']] == ['cell0', 'cell1'] and doc['service_down_time'] == 10
+    [r] = registry.evaluate(CHECK, {'nova_services': doc}, {})
+    assert (r['id'], r['status']) == ('nova.stale_service_pins_minimum', 'ok')
+    stale = copy.deepcopy(doc)
+    cell1 = stale['cells'][1]
+    cell1['services'].append(dict(cell1['services'][-1], id=99, uuid='9e9e9e9e-0000-4000-8000-000000000099',
+                                  host='sd-stale-compute', version=66, last_seen_up='2026-11-01T00:00:00'))
+    res = by_id(registry.evaluate(CHECK, {'nova_services': stale}, {}))
+    [pin] = res['nova.stale_service_pins_minimum']
+    assert pin['status'] == 'critical' and pin['evidence']['host'] == 'sd-stale-compute'
