@@ -91,7 +91,7 @@ cells:
     name: {description: Cell name., type: str}
     database: {description: Database location without credentials., type: str}
     now: {description: The database server's UTC time when read., type: str}
-    error: {description: Why the cell could not be read, or null., type: str}
+    error: {description: Why the cell could not be read (null when read)., type: str}
     truncated: {description: More rows than max_rows., type: bool}
     services:
       description: Live rows (id, uuid, host, binary, topic, version, disabled, disabled_reason,

@@ -158,10 +158,10 @@ def evaluate(facts, params=None):
                 out.append(base.result(DECLARATION, 'placement.provider_without_compute_node', base.FAULT,
                                        'resource provider %s (%s) matches no compute node: a removed compute whose '
                                        'provider stayed?' % (name, pid), {'provider': pid, 'name': name}))
-    if not [r for r in out]:
+    if not out:
+        roots = len([p for p in providers if not _g(p, 'parent_provider_id')])
         out.append(base.result(DECLARATION, 'nova.service_down', 'ok',
                                '%d services up or disabled with a reason, %d hypervisors up, each with its resource '
-                               'provider (%d root providers)' % (len(services), len(hypervisors),
-                                                                  len([p for p in providers if not _g(p, 'parent_provider_id')])),
+                               'provider (%d root providers)' % (len(services), len(hypervisors), roots),
                                {'binary': None, 'host': None}))
     return out

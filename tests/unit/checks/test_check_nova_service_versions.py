@@ -281,8 +281,8 @@ def test_nova_control_log_signatures(tmp_path):
     found = log_signatures.scan(str(log), log_signatures.NOVA_CONTROL_SIGNATURES, 20, 0)
     assert [(m['signature'], m['line_no']) for m in found['matches']] == [('3a', 2), ('3b', 3), ('3d', 4)]
     doc = {'cells': [], 'error': None}
-    facts = {'nova_services': dict(doc, cells=[{'name': 'cell1', 'uuid': 'c1', 'now': NOW.strftime('%Y-%m-%dT%H:%M:%S'),
-                                                 'services': []}]),
+    cell = {'name': 'cell1', 'uuid': 'c1', 'now': NOW.strftime('%Y-%m-%dT%H:%M:%S'), 'services': []}
+    facts = {'nova_services': dict(doc, cells=[cell]),
              'logs': {'ctl-1': {'logs': [dict(found, file='/var/log/nova/nova-api.log', service='nova-api')]}}}
     [r] = registry.evaluate(CHECK, facts, {'log_limit': 2})
     assert [(x['host'], x['file'], x['line_no']) for x in r['evidence']['log_lines']] == [
