@@ -41,7 +41,7 @@ DECLARATION = {
             'severity': 'warning', 'fixable': False, 'identity': ['uuid'],
             'title': 'a service that is up (or down only briefly) runs an older version than the rest and sets '
                      'the minimum: an upgrade in progress, or a host left behind'},
-        'nova.service_down': {
+        'nova.service_row_down': {
             'severity': 'warning', 'fixable': False, 'identity': ['uuid'],
             'title': 'a service (not disabled, not forced down) is down longer than the threshold'},
         'nova.upgrade_levels_compute_pinned': {
@@ -226,7 +226,7 @@ def evaluate(facts, params=None):
                                        text + '; it is up: upgrade %s on %s' % (b, r.get('host')), ev))
         elif ((r.get('down_seconds') or 0) > down_after and not r.get('forced_down') and not r.get('disabled')
               and b not in NO_HEARTBEAT):
-            out.append(base.result(DECLARATION, 'nova.service_down', base.FAULT,
+            out.append(base.result(DECLARATION, 'nova.service_row_down', base.FAULT,
                                    '%s on %s (cell %s) is down for %s (last seen %s), not disabled'
                                    % (b, r.get('host'), r.get('cell'), _dur(r['down_seconds']), r.get('last_seen_up') or 'never'),
                                    dict(common, **row_ev)))

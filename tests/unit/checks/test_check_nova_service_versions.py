@@ -93,7 +93,7 @@ def test_stale_old_compute_pins_the_minimum_and_the_cap(tmp_path):
     assert 'TooOldComputeService' in r['summary'] and 'v72 (Gazpacho)' in r['summary']
     # no credential or URL with a password in what is recorded
     assert 'sqlite' not in json.dumps(r) or 'password' not in json.dumps(r)
-    assert 'nova.service_down' not in res   # the stale row is reported once, as the pin
+    assert 'nova.service_row_down' not in res   # the stale row is reported once, as the pin
 
 
 def test_rows_that_do_not_pin_are_not_pin_findings(tmp_path):
@@ -119,11 +119,11 @@ def test_live_old_service_and_down_service(tmp_path):
     [live] = res['nova.live_service_pins_minimum']
     assert live['status'] == 'warning' and live['fix'] is None and live['evidence']['cell'] == 'cell2'
     assert live['evidence']['implied_compute_rpc'] == '6.4'
-    [down] = res['nova.service_down']
+    [down] = res['nova.service_row_down']
     assert down['evidence']['host'] == 'compute-7' and down['fix'] is None
     # a larger threshold: compute-7 is not down long enough
     res = by_id(registry.evaluate(CHECK, {'nova_services': doc}, {'down_after': 86400}))
-    assert 'nova.service_down' not in res
+    assert 'nova.service_row_down' not in res
 
 
 def test_upgrade_levels_pin_below_what_computes_speak(tmp_path):
