@@ -87,6 +87,17 @@ def remediate(tmp_path, tag, *extra):
     return [a for a in data.get('actions', []) if a.get('fix') == 'fix_nova_service_versions'], out
 
 
+def lab_secrets():
+    def walk(v):
+        if isinstance(v, dict):
+            for x in v.values():
+                yield from walk(x)
+        elif isinstance(v, str) and len(v) >= 8:
+            yield v
+    with open(os.path.join(LAB, 'etc', 'secrets.json')) as f:
+        return list(walk(json.load(f)))
+
+
 @pytest.fixture
 def stale():
     labctl('drop', STALE)
@@ -108,6 +119,9 @@ def test_stale_row_found_removed_and_nova_status_green(stale, tmp_path):
     assert ev['implied_compute_rpc'] == '6.2' and ev['minimum_without_it'] == 74
     assert 'TooOldComputeService' in r['summary']
     print('BEFORE:', r['status'], r['summary'])
+    # the reader opens the cell databases with nova.conf's credentials: none of them is shown
+    blob = json.dumps(results) + _
+    assert not [s for s in lab_secrets() if s in blob], 'a lab password reached the results or the output'
     # check mode: says what it would remove, removes nothing
     actions, out = remediate(tmp_path, 'dry', '--check')
     assert labctl('add', STALE, '66', '30')['changed'] is False, 'the row must still be there'
