@@ -12,8 +12,11 @@ def name(host):
 
 
 def calls(host):
+    """The stand-in's calls for KVM modules. Others are left out: the node's container engine
+    (run by the layout detection, `podman ps`) probes its storage drivers with `modprobe overlay`
+    and `modprobe aufs`, and those reach the stand-in too (seen in this scenario)."""
     f = host.file('/var/log/modprobe-standin.log')
-    return f.content_string.splitlines() if f.exists else []
+    return [c for c in (f.content_string.splitlines() if f.exists else []) if 'kvm' in c]
 
 
 def test_nested_parameter(host):
