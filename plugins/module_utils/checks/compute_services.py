@@ -6,7 +6,7 @@
 compute nodes without a resource provider and providers without a compute node (declaration +
 evaluate).
 
-The role reads the APIs with openstack.cloud.resources (compute services, hypervisors, placement
+The role reads the APIs with stackdoctor.openstack.compute_services_info (compute services, hypervisors, placement
 resource providers); ``evaluate`` compares them.
 """
 from __future__ import absolute_import, division, print_function
@@ -22,7 +22,7 @@ DECLARATION = {
     'scope': 'cloud',
     'groups': [],
     'subsets': [],
-    'apis': ['compute GET /os-services, /os-hypervisors', 'placement GET /resource_providers'],
+    'apis': ['compute GET /os-services, /os-hypervisors/detail (2.53)', 'placement GET /resource_providers (1.14)'],
     'fix': None,
     'params': {'ignore_providers': {'var': 'check_compute_services_ignore_providers', 'default': []}},
     'profiles': ['pre-upgrade', 'post-deploy', 'periodic'],
@@ -68,7 +68,8 @@ DECLARATION = {
             "outlived a compute removed without openstack compute service delete."),
         'reads': (
             "The compute API (GET /os-services, GET /os-hypervisors) and placement (GET "
-            "/resource_providers) through openstack.cloud.resources, each call bounded by "
+            "/resource_providers) through stackdoctor.openstack.compute_services_info (compute microversion "
+            "2.53, placement 1.14), each call bounded by "
             "check_compute_services_api_timeout. Hypervisors and providers are matched by uuid (compute "
             "node uuid = provider uuid), then by name."),
         'fix': (
@@ -95,8 +96,8 @@ def _g(item, *keys):
 
 
 def evaluate(facts, params=None):
-    """``facts``: ``services``, ``hypervisors``, ``providers`` (lists as openstack.cloud.resources
-    returns them, None when that call failed) and ``errors`` ({api: message})."""
+    """``facts``: ``services``, ``hypervisors``, ``providers`` (lists as the compute and placement APIs
+    return them, None when that call failed) and ``errors`` ({api: message})."""
     facts = facts or {}
     params = params or {}
     ignore = set(params.get('ignore_providers') or [])

@@ -1,0 +1,132 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, stackdoctor developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: compute_services_info
+short_description: List nova's compute services, hypervisors and placement's resource providers
+version_added: 0.3.0
+description:
+  - Reads C(GET /os-services) and C(GET /os-hypervisors/detail) (compute API, microversion 2.53,
+    ids are uuids) and C(GET /resource_providers) (placement, microversion 1.14, with parent and root
+    providers), as check_compute_services compares them.
+  - Each listing that fails is reported in RV(errors) under its name; the others are still
+    returned. Read-only; runs in check mode.
+  - openstack.cloud.resources is not used because its module_utils reads
+    C(openstack.version.__version__), which openstacksdk 4.x no longer imports with C(openstack).
+author:
+  - stackdoctor developers (@stackdoctor)
+extends_documentation_fragment:
+  - openstack.cloud.openstack
+'''
+
+EXAMPLES = r'''
+- name: List what check_compute_services compares
+  stackdoctor.openstack.compute_services_info:
+    cloud: mycloud
+    api_timeout: 30
+'''
+
+RETURN = r'''
+services:
+  description: C(GET /os-services) services (null when that call failed).
+  returned: always
+  type: list
+  elements: dict
+hypervisors:
+  description: C(GET /os-hypervisors/detail) hypervisors (null when that call failed).
+  returned: always
+  type: list
+  elements: dict
+providers:
+  description: C(GET /resource_providers) resource providers (null when that call failed).
+  returned: always
+  type: list
+  elements: dict
+errors:
+  description: Listing name -> why it failed.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+try:
+    # openstacksdk >= 4.x no longer imports openstack.version from openstack/__init__, which
+    # OpenStackModule reads (openstack.version.__version__); importing it makes it an attribute.
+    import openstack.version  # noqa: F401  pylint: disable=unused-import
+except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
+    pass
+
+LISTINGS = (
+    # name, service, path, microversion, key in the answer
+    ('services', 'compute', '/os-services', '2.53', 'services'),
+    ('hypervisors', 'compute', '/os-hypervisors/detail', '2.53', 'hypervisors'),
+    ('providers', 'placement', '/resource_providers', '1.14', 'resource_providers'),
+)
+
+
+MAX_PAGES = 100
+
+
+def _next(body, key):
+    for link in body.get(key + '_links') or []:
+        if isinstance(link, dict) and link.get('rel') == 'next' and link.get('href'):
+            return link['href']
+    return None
+
+
+def read(call):
+    """``call(service, path, microversion) -> (status, json or text)`` -> the module's result.
+
+    Follows ``<key>_links`` ``next`` (nova pages hypervisors at [api] max_limit, 1000).
+    """
+    out = {'services': None, 'hypervisors': None, 'providers': None, 'errors': {}}
+    for name, service, path, mv, key in LISTINGS:
+        items, where = [], path
+        for _page in range(MAX_PAGES):
+            try:
+                status, body = call(service, where, mv)
+            except Exception as exc:  # pylint: disable=broad-except
+                out['errors'][name] = '%s GET %s: %s' % (service, path, exc)
+                break
+            if status != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
+                out['errors'][name] = '%s GET %s answered %s: %s' % (service, path, status, str(body)[:300])
+                break
+            items += body[key]
+            where = _next(body, key)
+            if not where:
+                out[name] = items
+                break
+        else:
+            out['errors'][name] = '%s GET %s: more than %d pages' % (service, path, MAX_PAGES)
+    return out
+
+
+class ComputeServicesInfoModule(OpenStackModule):
+    argument_spec = dict()
+    module_kwargs = dict(supports_check_mode=True)
+
+    def run(self):
+        def call(service, path, mv):
+            proxy = self.conn.compute if service == 'compute' else self.conn.placement
+            resp = proxy.get(path, microversion=mv, raise_exc=False)
+            try:
+                return resp.status_code, resp.json()
+            except ValueError:
+                return resp.status_code, resp.text
+        self.exit_json(changed=False, **read(call))
+
+
+def main():
+    module = ComputeServicesInfoModule()
+    module()
+
+
+if __name__ == '__main__':
+    main()
