@@ -207,16 +207,18 @@ def evaluate(facts, params=None):
                       and int(x.get('version') or 0)
                       and (b in NO_HEARTBEAT or not (x.get('down_seconds') or 0) > down_after)]
             without = min([int(x['version']) for x in others] or [newest.get(b)])
-            text = '%s %s %s v%d (cell %s, last seen %s, down %s%s) pins the minimum %s version to %d (newest %d)' % (
-                'stale row' if stale else 'service', r.get('host'), b, v, r.get('cell'), r.get('last_seen_up') or 'never',
-                _dur(r.get('down_seconds')), ', disabled' if r.get('disabled') else '', b, v, newest.get(b))
+            # the first 200 characters are the summary (the rest goes to evidence.detail): the
+            # row, what it breaks, then the RPC cap
+            text = '%s %s %s v%d (%s, down %s%s) pins the minimum %s version (newest v%d)' % (
+                'stale row' if stale else 'service', r.get('host'), b, v, r.get('cell'),
+                _dur(r.get('down_seconds')), ', disabled' if r.get('disabled') else '', b, newest.get(b))
             if b == 'nova-compute':
                 ev['implied_compute_rpc'] = ns.compute_rpc(v, table)
                 ev['compute_rpc_without_stale'] = ns.compute_rpc(without, table)
-                text += ': compute RPC capped at %s instead of %s' % (ev['implied_compute_rpc'], ns.compute_rpc(without, table))
                 if oldest and v < oldest:
-                    text += '; older than the oldest supported v%d (%s): nova-api and nova-status fail with TooOldComputeService' % (
+                    text += ': below the oldest supported v%d (%s): TooOldComputeService in nova-api, nova-status' % (
                         oldest, table.get('oldest_supported_name'))
+                text += '; compute RPC capped at %s instead of %s' % (ev['implied_compute_rpc'], ev['compute_rpc_without_stale'])
             ev['minimum_without_it'] = without
             if stale:
                 out.append(base.result(DECLARATION, 'nova.stale_service_pins_minimum', base.FAULT,

@@ -91,6 +91,10 @@ def test_stale_old_compute_pins_the_minimum_and_the_cap(tmp_path):
     assert (ev['implied_compute_rpc'], ev['compute_rpc_without_stale'], ev['minimum_without_it']) == ('6.2', '6.5', 74)
     assert ev['uuid'] == '44444444-4444-4444-8444-444444444444' and ev['down_for'] == '40d'
     assert 'TooOldComputeService' in r['summary'] and 'v72 (Gazpacho)' in r['summary']
+    # what the report shows (the first 200 characters) still names the row and TooOldComputeService
+    from ansible_collections.stackdoctor.openstack.plugins.module_utils.results import one_line
+    assert one_line(r['summary']).startswith('stale row compute-old nova-compute v66 (cell1, down 40d, disabled)')
+    assert 'TooOldComputeService' in one_line(r['summary'])
     # no credential or URL with a password in what is recorded
     assert 'sqlite' not in json.dumps(r) or 'password' not in json.dumps(r)
     assert 'nova.service_row_down' not in res   # the stale row is reported once, as the pin
