@@ -44,8 +44,9 @@ def test_set_stats_carry_verdict_counts_and_blocking(run):
     st = run['global_custom_stats']
     assert st['stackdoctor_verdict'] == 'no go'
     assert st['stackdoctor_blocking_total'] >= 1 and not st['stackdoctor_blocking_truncated']
-    b = st['stackdoctor_blocking'][0]
-    assert b['id'] == 'placement.audit_aborted' and b['host'] == 'cloud:devstack' and b['status'] == 'error'
+    # other cloud checks (compute services, nova services tables) fail against the closed port too
+    [b] = [x for x in st['stackdoctor_blocking'] if x['id'] == 'placement.audit_aborted']
+    assert b['host'] == 'cloud:devstack' and b['status'] == 'error'
     assert st['stackdoctor_counts']['error'] >= 1
     assert st['stackdoctor_report_paths']['markdown'].endswith('report.md')
     assert 'one-cloud-secret-3f1c' not in json.dumps(run)
