@@ -29,6 +29,7 @@ CHECKS = (
     'nova_service_versions',
     'compute_services',
     'nested_virt',
+    'upgrade_checks',
 )
 
 _CACHE = {}
