@@ -248,8 +248,8 @@ def main():
             ok = len(re.findall(r'\| SUCCESS =>', out))
             print('round %d  ping      %7.2f s  rc %d  %d/%d pong' % (r, dt, rc, ok, len(nodes)), flush=True)
             if rc != 0 or ok != len(nodes):
-                failed.append('ping round %d: rc %d, %d/%d hosts answered (%s)' % (r, rc, ok, len(nodes),
-                                                                                 work / ('ping-%d.log' % r)))
+                failed.append('ping round %d: rc %d, %d/%d hosts answered (%s)' % (
+                    r, rc, ok, len(nodes), work / ('ping-%d.log' % r)))
             figures['ping'].append(dt)
             rdir = work / ('report-%d' % r)
             dt, rc, dout = run(diag + ['-e', 'stackdoctor_report_dir=%s' % rdir], denv, work / ('diagnose-%d.log' % r))
@@ -269,8 +269,8 @@ def main():
                 ok = len(re.findall(r'\| SUCCESS =>', out))
                 print('round %d  node_facts%7.2f s  rc %d  %d/%d gathered' % (r, fdt, rc, ok, len(nodes)), flush=True)
                 if rc != 0 or ok != len(nodes):
-                    failed.append('node_facts round %d: rc %d, %d/%d (%s)' % (r, rc, ok, len(nodes),
-                                                                             work / ('node_facts-%d.log' % r)))
+                    failed.append('node_facts round %d: rc %d, %d/%d (%s)' % (
+                        r, rc, ok, len(nodes), work / ('node_facts-%d.log' % r)))
                 figures['node_facts'].append(fdt)
             if best_diag_out is None or dt <= min(figures['diagnose']):
                 best_diag_out = dout
