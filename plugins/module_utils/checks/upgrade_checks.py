@@ -135,9 +135,9 @@ def evaluate(facts, params=None):
             if c.get('result') == 'success':
                 out.append(base.result(DECLARATION, FAILED, 'ok', text + ': Success', ev))
             elif site is not None and c.get('result') in ('warning', 'failure'):
+                why = site.get('reason') or 'no reason given'
                 out.append(base.result(DECLARATION, WARNING if c['result'] == 'warning' else FAILED, 'skipped',
-                                       '%s: %s, ignored by the site: %s' % (text, c['result'].capitalize(),
-                                                                           site.get('reason') or 'no reason given'),
+                                       '%s: %s, ignored by the site: %s' % (text, c['result'].capitalize(), why),
                                        dict(ev, ignored_because=site.get('reason'))))
             elif c.get('result') == 'warning':
                 out.append(base.result(DECLARATION, WARNING, base.FAULT, text + ': Warning' + detail, ev))
