@@ -149,6 +149,24 @@ SIGNATURES = [
               r'instances or active migrations are related',
      'diagnosis': 'output of nova-manage placement audit --verbose',
      'source': 'nova cmd/manage.py:2713'},
+    # oslo.messaging's rabbit driver, in every service's log (oslo_messaging/_drivers/impl_rabbit.py,
+    # Connection.ensure: on_error / on_reconnection, and ensure_connection's final error)
+    {'id': '11a', 'service': 'any', 'multiline': False,
+     'regex': r'AMQP server on (\S+?):(\d+) is unreachable: (.*?)\. Trying again in (\d+) seconds',
+     'diagnosis': 'the service cannot reach the message broker (down, firewall, wrong address)',
+     'source': 'oslo.messaging _drivers/impl_rabbit.py (Connection.ensure on_error)'},
+    {'id': '11b', 'service': 'any', 'multiline': False,
+     'regex': r'Reconnected to AMQP server on (\S+?):(\d+)',
+     'diagnosis': 'the service reached the broker again',
+     'source': 'oslo.messaging _drivers/impl_rabbit.py (Connection.ensure on_reconnection)'},
+    {'id': '11c', 'service': 'any', 'multiline': False,
+     'regex': r'Unable to connect to AMQP server on (\S+?):(\d+) after (\S+) tries: (.*)',
+     'diagnosis': 'the service gave up connecting to the broker (MessageDeliveryFailure)',
+     'source': 'oslo.messaging _drivers/impl_rabbit.py (Connection.ensure)'},
+    {'id': '11d', 'service': 'any', 'multiline': False,
+     'regex': r'AMQP server (\S+?):(\d+) closed the connection\. Check login credentials',
+     'diagnosis': 'the broker closed the connection at login: wrong user, password or vhost',
+     'source': 'oslo.messaging _drivers/impl_rabbit.py (Connection.ensure on_error, Socket closed)'},
 ]
 """Signature rows: ``{id, service, multiline, regex, diagnosis, source}``."""
 
@@ -158,6 +176,7 @@ _COMPILED = dict((s['id'], re.compile(s['regex'])) for s in SIGNATURES)
 CINDER_VOLUME_SIGNATURES = [s['id'] for s in SIGNATURES if s['service'] == 'cinder-volume']
 NOVA_COMPUTE_SIGNATURES = ['4a', '4b', '4c']
 NOVA_CONTROL_SIGNATURES = ['3a', '3b', '3c', '3d', '3e']
+MESSAGING_SIGNATURES = ['11a', '11b', '11c', '11d']
 
 # oslo.log default prefix: "2024-03-12 16:32:52.107 79125 ERROR oslo_messaging.rpc.server "
 OSLO_PREFIX_RE = re.compile(

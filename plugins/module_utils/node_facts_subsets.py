@@ -26,6 +26,8 @@ import os
 import re
 import traceback
 
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import amqp_probe
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import cred_probe
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import log_signatures
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_data
@@ -36,11 +38,14 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
     covering_include, host_path, map_path, read_tgt_config)
 
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
-                'qemu_img', 'target_address', 'cinder_glance', 'nested_virt')
+                'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
+                'credentials')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
 DEFAULT_COMMAND_TIMEOUT = 30
+# seconds a network probe (TCP connect + AMQP login, database login) may take per endpoint
+DEFAULT_PROBE_TIMEOUT = 5
 CINDER_MAX_PROBLEMS = 50
 
 
@@ -713,6 +718,468 @@ def gather_nested_virt(ctx):
     return out
 
 
+# ---------------------------------------------------------------------------
+# services
+# ---------------------------------------------------------------------------
+SYSTEMD_PROPERTIES = ('Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'Result',
+                      'ExecMainStatus', 'ExecMainCode', 'NRestarts', 'InactiveEnterTimestamp')
+
+
+def _timeout_argv(ctx, argv):
+    seconds = int(ctx.params.get('command_timeout') or DEFAULT_COMMAND_TIMEOUT)
+    return ['timeout', str(seconds)] + list(argv)
+
+
+def parse_systemctl_show(text):
+    """``systemctl show -p ... u1 u2`` (blocks separated by a blank line) -> ``{Id: {prop: value}}``."""
+    out = {}
+    for block in (text or '').split('\n\n'):
+        props = {}
+        for line in block.splitlines():
+            key, sep, value = line.partition('=')
+            if sep:
+                props[key.strip()] = value.strip()
+        if props.get('Id'):
+            out[props['Id'][:-len('.service')] if props['Id'].endswith('.service') else props['Id']] = props
+    return out
+
+
+def _container_inspect(ctx, cli, names):
+    """``<cli> inspect`` of ``names`` -> ({name: state dict}, error or None)."""
+    if not names:
+        return {}, None
+    rc, out, err = ctx.runner(_timeout_argv(ctx, [cli, 'inspect'] + list(names)))
+    items = []
+    try:
+        items = json.loads(out) if (out or '').strip() else []
+    except ValueError as exc:
+        return {}, '%s inspect: unparsable output (rc=%s): %s' % (cli, rc, exc)
+    found = {}
+    for item in items if isinstance(items, list) else []:
+        state = item.get('State') or {}
+        health = state.get('Health') or state.get('Healthcheck') or {}
+        policy = ((item.get('HostConfig') or {}).get('RestartPolicy') or {}).get('Name')
+        name = (item.get('Name') or '').lstrip('/')
+        found[name] = {'status': (state.get('Status') or '').lower(), 'running': bool(state.get('Running')),
+                       'exit_code': state.get('ExitCode'), 'oom_killed': bool(state.get('OOMKilled')),
+                       'error': state.get('Error') or None, 'finished_at': state.get('FinishedAt'),
+                       'restarting': bool(state.get('Restarting')),
+                       'health': (health.get('Status') or None) if isinstance(health, dict) else None,
+                       'restart_policy': policy or None}
+    error = None
+    if rc != 0 and len(found) < len(names):
+        error = '%s inspect failed (rc=%s): %s' % (cli, rc, (err or '').strip()[-300:])
+    return found, error
+
+
+def _pidfile_state(ctx, path):
+    """A service the layout knows only by its pid file (overrides: ``pidfile``)."""
+    out = {'pidfile': path, 'pid': None, 'running': False, 'comm': None, 'error': None}
+    try:
+        with open(ctx.fs(path)) as handle:
+            text = handle.read().strip()
+    except (IOError, OSError) as exc:
+        out['state'] = 'no pid file' if getattr(exc, 'errno', None) == 2 else 'unreadable pid file'
+        if out['state'] != 'no pid file':
+            out['error'] = _error('cannot read: %s' % (exc.strerror or exc), path)
+        return out
+    if not text.split() or not text.split()[0].isdigit():
+        out['state'] = 'unreadable pid file'
+        out['error'] = _error('pid file holds no pid: %r' % text[:40], path, 1)
+        return out
+    pid = int(text.split()[0])
+    out['pid'] = pid
+    try:
+        with open(ctx.fs('/proc/%d/comm' % pid)) as handle:
+            out['comm'] = handle.read().strip()
+        with open(ctx.fs('/proc/%d/stat' % pid)) as handle:
+            zombie = handle.read().rsplit(')', 1)[-1].split()[:1] == ['Z']
+        out['running'] = not zombie
+        out['state'] = 'zombie' if zombie else 'running'
+    except (IOError, OSError):
+        out['state'] = 'stale pid file (no process %d)' % pid
+    return out
+
+
+def gather_services(ctx):
+    """State of every service of the layout that is deployed on this host.
+
+    ``{systemd: bool|None, container_cli, errors, services: {name: {method, target, present,
+    running, state, sub_state, enabled, unit_file_state, result, exit_code, exit_status,
+    oom_killed, health, restart_policy, restarts, since, pidfile, pid, error, source,
+    assumption}}}``. A service is listed when its unit file or container exists on the host
+    (the layout's ``present``) or when the layout names a ``pidfile`` for it (overrides:
+    services run by a supervisor of their own). One ``systemctl show`` for every unit and one
+    ``<cli> inspect`` for every container, each bounded by ``command_timeout``.
+    """
+    layout = ctx.layout or {}
+    services = layout.get('services') or {}
+    cli = layout.get('container_cli') or 'none'
+    out = {'systemd': None, 'container_cli': cli, 'errors': [], 'services': {}}
+    units, containers = {}, {}
+    for name in sorted(services):
+        svc = services[name] or {}
+        restart = svc.get('restart') or {}
+        method = restart.get('method')
+        entry = {'method': method, 'present': bool(svc.get('present')), 'running': None,
+                 'state': None, 'source': svc.get('source'),
+                 'assumption': bool(svc.get('assumption'))}
+        if svc.get('pidfile'):
+            entry.update(method='pidfile', target=svc['pidfile'], present=True)
+            entry.update(_pidfile_state(ctx, svc['pidfile']))
+        elif not svc.get('present'):
+            continue
+        elif method in ('systemd', 'juju_unit'):
+            entry['target'] = restart.get('unit')
+            units[restart.get('unit')] = name
+        elif method in ('container', 'pacemaker'):
+            entry['target'] = restart.get('container')
+            if method == 'pacemaker':
+                entry['resource'] = restart.get('resource')
+            containers[restart.get('container')] = name
+        else:
+            entry['state'] = 'unknown method %s' % method
+        out['services'][name] = entry
+    if units:
+        if ctx.runner is None:
+            out['errors'].append(_error('no command runner: unit states not read'))
+        else:
+            rc, stdout, err = ctx.runner(_timeout_argv(
+                ctx, ['systemctl', 'show', '--no-pager', '-p', ','.join(SYSTEMD_PROPERTIES)]
+                + ['%s.service' % u for u in sorted(units)]))
+            shown = parse_systemctl_show(stdout) if rc == 0 else {}
+            out['systemd'] = rc == 0
+            if rc != 0:
+                out['errors'].append(_error('systemctl show failed (rc=%s): %s'
+                                            % (rc, (err or stdout or '').strip()[-300:])))
+            for unit, name in units.items():
+                props = shown.get(unit)
+                entry = out['services'][name]
+                if not props:
+                    entry['state'] = 'unknown'
+                    continue
+                active = props.get('ActiveState')
+                entry.update(state=active, sub_state=props.get('SubState'),
+                             running=active in ('active', 'reloading'),
+                             unit_file_state=props.get('UnitFileState') or None,
+                             enabled=(props.get('UnitFileState') or '') not in ('disabled', 'masked'),
+                             load_state=props.get('LoadState'), result=props.get('Result'),
+                             exit_code=props.get('ExecMainCode'),
+                             exit_status=props.get('ExecMainStatus'),
+                             restarts=props.get('NRestarts'),
+                             since=props.get('InactiveEnterTimestamp') or None)
+    if containers:
+        if ctx.runner is None or cli in (None, '', 'none'):
+            out['errors'].append(_error('no container engine: container states not read'))
+        else:
+            found, error = _container_inspect(ctx, cli, sorted(containers))
+            if error:
+                out['errors'].append(_error(error))
+            for container, name in containers.items():
+                entry = out['services'][name]
+                info = found.get(container)
+                if info is None:
+                    entry['state'] = 'unknown'
+                    continue
+                entry.update(state=info['status'], running=info['running'] and not info['restarting'],
+                             exit_code=info['exit_code'], oom_killed=info['oom_killed'],
+                             health=info['health'], restart_policy=info['restart_policy'],
+                             since=info['finished_at'], restarting=info['restarting'],
+                             engine_error=info['error'])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# messaging
+# ---------------------------------------------------------------------------
+# Options of the rabbit_host era that transport_url replaced (oslo.messaging impl_rabbit.py
+# deprecated them for transport_url); seen in [oslo_messaging_rabbit] or [DEFAULT].
+LEGACY_RABBIT_OPTIONS = ('rabbit_host', 'rabbit_hosts', 'rabbit_port', 'rabbit_userid',
+                         'rabbit_virtual_host')
+TRUE_WORDS = ('1', 'true', 'yes', 'on')
+
+
+def _config_files_by_service(ctx):
+    """``[(file, [services])]``: each layout service's first config file present on the node."""
+    files = {}
+    for name, svc in sorted(((ctx.layout or {}).get('services') or {}).items()):
+        for path in (svc or {}).get('config_files') or []:
+            if not path.endswith('.conf'):
+                continue
+            if os.path.isfile(ctx.fs(path)):
+                files.setdefault(path, []).append(name)
+            break
+    return sorted(files.items())
+
+
+def _read_oslo(ctx, path):
+    conf = OsloIni()
+    try:
+        with open(ctx.fs(path), 'rb') as handle:
+            conf.read_string(handle.read().decode('utf-8', errors='replace'), path)
+    except ParseError as exc:
+        return None, exc.to_dict()
+    except (IOError, OSError) as exc:
+        return None, _error('cannot read: %s' % (exc.strerror or exc), path)
+    return conf, None
+
+
+def _transport(conf, path, section, ssl_default, ssl_ca_file, probes, timeout, probe):
+    """One transport_url of a config file: where it is, what it names, and the probes' answers."""
+    entry = conf.entry(section, 'transport_url')
+    out = {'section': section, 'file': path, 'set': entry is not None,
+           'line': entry.line if entry is not None else None}
+    if entry is None:
+        return out
+    try:
+        parsed = amqp_probe.parse_transport_url(entry.value)
+    except amqp_probe.URLError as exc:
+        out['error'] = _error('transport_url in [%s] cannot be used: %s' % (section, exc), path, entry.line)
+        out['url_masked'] = mask_data({'transport_url': entry.value})['transport_url']
+        return out
+    use_ssl = ssl_default or str(parsed['query'].get('ssl', '')).lower() in TRUE_WORDS
+    out.update(url_masked=amqp_probe.mask_url(parsed), driver=parsed['driver'],
+               virtual_host=parsed['virtual_host'], ssl=use_ssl,
+               hosts=[{'host': h['host'], 'port': h['port'], 'username': h['username']}
+                      for h in parsed['hosts']], probes=[])
+    if not probe:
+        return out
+    for h in parsed['hosts']:
+        key = (parsed['driver'], h['host'], h['port'], h['username'], h['password'],
+               parsed['virtual_host'], use_ssl)
+        if key not in probes:
+            if parsed['driver'].split('+')[0] in ('rabbit',):
+                probes[key] = amqp_probe.amqp_login(h['host'], h['port'], h['username'], h['password'],
+                                                    parsed['virtual_host'], timeout, use_ssl, ssl_ca_file)
+            else:  # other drivers (kafka): reachability only
+                probes[key] = amqp_probe.tcp_connect(h['host'], h['port'], timeout)
+        out['probes'].append(dict(probes[key]))
+    return out
+
+
+def gather_messaging(ctx):
+    """Every service's transport_url on the node, probed from the node, and the brokers' log lines.
+
+    ``{probe_timeout, configs: [{file, services, error, transports: [{section, file, line, set,
+    url_masked, driver, virtual_host, ssl, hosts, probes: [amqp_probe.amqp_login result]}],
+    legacy_options: [{option, section, line}]}], logs: {service: {file, found, matches,
+    counts}}}``. The ``[DEFAULT]`` transport_url and, when set, ``[oslo_messaging_notifications]``
+    's; each distinct broker endpoint is probed once (TCP connect, AMQP login, virtual host
+    opened), each probe bounded by ``probe_timeout``. Passwords never leave the node.
+    """
+    timeout = float(ctx.params.get('probe_timeout') or DEFAULT_PROBE_TIMEOUT)
+    # a test root other than / is a copy of a node's files, not the node: no probe from here
+    probe = bool(ctx.params.get('probe', True)) and (ctx.root in (None, '', '/') or ctx.params.get('probe_under_root'))
+    out = {'probe_timeout': timeout, 'configs': [], 'logs': {}}
+    probes = {}
+    for path, names in _config_files_by_service(ctx):
+        item = {'file': path, 'services': names, 'error': None, 'transports': [], 'legacy_options': []}
+        conf, err = _read_oslo(ctx, path)
+        if err:
+            item['error'] = err
+            out['configs'].append(item)
+            continue
+        ssl_default = str(conf.get('oslo_messaging_rabbit', 'ssl', '') or '').lower() in TRUE_WORDS
+        ssl_ca_file = conf.get('oslo_messaging_rabbit', 'ssl_ca_file') or None
+        for section in ('DEFAULT', 'oslo_messaging_notifications'):
+            t = _transport(conf, path, section, ssl_default, ssl_ca_file, probes, timeout, probe)
+            if section == 'DEFAULT' or t['set']:
+                item['transports'].append(t)
+        for section in ('oslo_messaging_rabbit', 'DEFAULT'):
+            for option in LEGACY_RABBIT_OPTIONS:
+                e = conf.entry(section, option)
+                if e is not None:
+                    item['legacy_options'].append({'option': option, 'section': section, 'line': e.line})
+        out['configs'].append(item)
+    for name, svc in sorted(((ctx.layout or {}).get('services') or {}).items()):
+        if not (svc or {}).get('log_files') or not svc.get('config_present'):
+            continue
+        scanned = _scan_service_log(ctx, name, svc['log_files'][0], log_signatures.MESSAGING_SIGNATURES)
+        if scanned.get('found'):
+            out['logs'][name] = scanned
+    return out
+
+
+# ---------------------------------------------------------------------------
+# disk
+# ---------------------------------------------------------------------------
+# Data directories outside the layout's config/log paths, by the service that fills them.
+# nova: [DEFAULT] instances_path (default $state_path/instances, state_path /var/lib/nova) and
+# the image cache under it ([image_cache] subdirectory_name, default _base) - nova/conf/compute.py,
+# nova/conf/paths.py, nova/conf/imagecache.py; glance: [glance_store] filesystem_store_datadir
+# (default /var/lib/glance/images, glance_store/_drivers/filesystem.py); the database and the
+# broker keep their data in /var/lib/mysql and /var/lib/rabbitmq (distribution packages) unless
+# the layout overrides name a ``datadir``.
+DATA_DIRS = (('mariadb', 'database datadir', '/var/lib/mysql'),
+             ('rabbitmq', 'rabbitmq data (mnesia)', '/var/lib/rabbitmq'))
+
+
+def _statvfs(ctx, path):
+    try:
+        st = os.statvfs(ctx.fs(path))
+        dev = os.stat(ctx.fs(path)).st_dev
+    except (IOError, OSError) as exc:
+        return {'error': _error('cannot stat: %s' % (exc.strerror or exc), path)}
+    block = st.f_frsize or st.f_bsize
+    out = {'device': dev, 'total_bytes': st.f_blocks * block, 'free_bytes': st.f_bavail * block,
+           'total_inodes': st.f_files, 'free_inodes': st.f_favail}
+    out['free_percent'] = round(100.0 * st.f_bavail / st.f_blocks, 2) if st.f_blocks else None
+    out['free_inodes_percent'] = round(100.0 * st.f_favail / st.f_files, 2) if st.f_files else None
+    return out
+
+
+def gather_disk(ctx):
+    """Free space and inodes where OpenStack services write, found through the layout.
+
+    ``{paths: [{path, what, services, exists, source, device, total_bytes, free_bytes,
+    free_percent, total_inodes, free_inodes, free_inodes_percent, error}]}``: instances_path and
+    the image cache (nova-compute's config), the glance filesystem store, every service's log
+    directory, the database and broker data dirs; one entry per path (paths on the same
+    filesystem share ``device``). Paths that do not exist are listed with ``exists`` false.
+    """
+    services = (ctx.layout or {}).get('services') or {}
+    wanted = []
+
+    def want(path, what, service, source):
+        for w in wanted:
+            if w['path'] == path:
+                if service not in w['services']:
+                    w['services'].append(service)
+                return
+        wanted.append({'path': path, 'what': what, 'services': [service], 'source': source})
+
+    nova = services.get('nova-compute') or {}
+    if nova.get('config_present'):
+        path = (nova.get('config_files') or ['/etc/nova/nova.conf'])[0]
+        conf, err = _read_oslo(ctx, path)
+        if err:
+            wanted.append({'path': None, 'what': 'instances_path', 'services': ['nova-compute'],
+                           'error': err, 'source': path})
+        else:
+            state = conf.get('DEFAULT', 'state_path') or '/var/lib/nova'
+            inst = conf.entry('DEFAULT', 'instances_path')
+            inst_path = (inst.value.replace('${state_path}', state).replace('$state_path', state) if inst is not None
+                         else os.path.join(state, 'instances'))
+            want(inst_path, 'instances_path', 'nova-compute',
+                 '%s line %s' % (path, inst.line) if inst is not None else '%s (default $state_path/instances)' % path)
+            base_name = conf.get('image_cache', 'subdirectory_name') or '_base'
+            want(os.path.join(inst_path, base_name), 'image cache', 'nova-compute', path)
+    glance = services.get('glance-api') or {}
+    if glance.get('config_present'):
+        path = (glance.get('config_files') or ['/etc/glance/glance-api.conf'])[0]
+        conf, err = _read_oslo(ctx, path)
+        store = (conf.get('glance_store', 'filesystem_store_datadir') if conf else None) or '/var/lib/glance/images'
+        want(store, 'glance filesystem store', 'glance-api', path)
+    for name in sorted(services):
+        svc = services[name] or {}
+        if not (svc.get('present') or svc.get('config_present') or svc.get('pidfile')):
+            continue
+        for log in svc.get('log_files') or []:
+            want(os.path.dirname(log), 'log directory', name, 'layout log_files')
+            break
+        if svc.get('datadir'):
+            want(svc['datadir'], 'data directory', name, 'layout overrides datadir')
+    for name, what, path in DATA_DIRS:
+        svc = services.get(name) or {}
+        if not svc.get('datadir'):
+            want(path, what, name, 'packaged default')
+    out = {'paths': []}
+    for w in wanted:
+        item = dict(w, exists=False)
+        if w.get('path') and os.path.isdir(ctx.fs(w['path'])):
+            item['exists'] = True
+            item.update(_statvfs(ctx, w['path']))
+        out['paths'].append(item)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# credentials
+# ---------------------------------------------------------------------------
+# oslo.db's connection options (nova [database]/[api_database], placement [placement_database])
+# and keystoneauth password sections (keystonemiddleware's [keystone_authtoken], the clients'
+# [placement], [service_user], [neutron], [nova], [cinder], [glance]).
+DB_SECTIONS = ('database', 'api_database', 'placement_database')
+AUTH_SECTIONS = ('keystone_authtoken', 'placement', 'service_user', 'neutron', 'nova', 'cinder', 'glance')
+
+
+def _opt(conf, section, *names):
+    for name in names:
+        value = conf.get(section, name)
+        if value not in (None, ''):
+            return value
+    return None
+
+
+def gather_credentials(ctx):
+    """Each service's database URLs and keystone passwords on the node, tried from the node.
+
+    ``{probe_timeout, configs: [{file, services, error, databases: [{section, line, url_masked,
+    dialect, probe: mysql_login result | None, error}], keystone: [{section, line, auth_url,
+    username, project, probe: keystone_token result | None, error}]}]}``: one MySQL/MariaDB
+    login (user, password, database) per distinct URL and one token request per distinct
+    (auth_url, user, project), each bounded by ``probe_timeout``. No password leaves the node.
+    """
+    timeout = float(ctx.params.get('probe_timeout') or DEFAULT_PROBE_TIMEOUT)
+    probe = bool(ctx.params.get('probe', True)) and (ctx.root in (None, '', '/') or ctx.params.get('probe_under_root'))
+    out = {'probe_timeout': timeout, 'configs': []}
+    db_done, ks_done = {}, {}
+    for path, names in _config_files_by_service(ctx):
+        item = {'file': path, 'services': names, 'error': None, 'databases': [], 'keystone': []}
+        conf, err = _read_oslo(ctx, path)
+        if err:
+            item['error'] = err
+            out['configs'].append(item)
+            continue
+        for section in DB_SECTIONS:
+            e = conf.entry(section, 'connection')
+            if e is None or not e.value:
+                continue
+            d = {'section': section, 'line': e.line, 'probe': None, 'error': None}
+            try:
+                parsed = cred_probe.parse_db_url(e.value)
+            except cred_probe.URLParseError as exc:
+                d['error'] = _error('[%s] connection cannot be used: %s' % (section, exc), path, e.line)
+                d['url_masked'] = mask_data({'connection': e.value})['connection']
+                item['databases'].append(d)
+                continue
+            d.update(url_masked=cred_probe.mask_db_url(parsed), dialect=parsed['dialect'],
+                     database=parsed['database'], username=parsed['username'])
+            if probe and parsed['dialect'] in ('mysql', 'mariadb'):
+                key = (parsed['host'], parsed['port'], parsed['username'], parsed['password'], parsed['database'])
+                if key not in db_done:
+                    db_done[key] = cred_probe.mysql_login(parsed['host'], parsed['port'], parsed['username'],
+                                                          parsed['password'], parsed['database'], timeout)
+                d['probe'] = dict(db_done[key])
+            elif probe and parsed['host']:
+                d['probe'] = amqp_probe.tcp_connect(parsed['host'], parsed['port'], timeout)
+                d['probe']['login'] = 'not_tried'
+            item['databases'].append(d)
+        for section in AUTH_SECTIONS:
+            pw = conf.entry(section, 'password')
+            user = _opt(conf, section, 'username')
+            if pw is None or not user:
+                continue
+            auth_url = _opt(conf, section, 'auth_url', 'www_authenticate_uri', 'auth_uri')
+            k = {'section': section, 'line': pw.line, 'auth_url': auth_url, 'username': user,
+                 'project': _opt(conf, section, 'project_name'), 'probe': None, 'error': None,
+                 'user_domain': _opt(conf, section, 'user_domain_name', 'user_domain_id') or 'Default',
+                 'project_domain': _opt(conf, section, 'project_domain_name', 'project_domain_id') or 'Default'}
+            if not auth_url:
+                k['error'] = _error('[%s] has a password but no auth_url' % section, path, pw.line)
+            elif probe:
+                key = (auth_url, user, pw.value, k['project'], k['user_domain'], k['project_domain'])
+                if key not in ks_done:
+                    ks_done[key] = cred_probe.keystone_token(
+                        auth_url, user, pw.value, k['project'], k['user_domain'], k['project_domain'], timeout,
+                        cafile=_opt(conf, section, 'cafile'),
+                        insecure=str(_opt(conf, section, 'insecure') or '').lower() in TRUE_WORDS)
+                k['probe'] = dict(ks_done[key])
+            item['keystone'].append(k)
+        out['configs'].append(item)
+    return out
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
@@ -724,11 +1191,16 @@ GATHERERS = {
     'target_address': gather_target_address,
     'cinder_glance': gather_cinder_glance,
     'nested_virt': gather_nested_virt,
+    'services': gather_services,
+    'messaging': gather_messaging,
+    'disk': gather_disk,
+    'credentials': gather_credentials,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
-         'target_address', 'cinder_glance', 'nested_virt')
+         'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
+         'credentials')
 
 
 def gather(subsets, ctx):

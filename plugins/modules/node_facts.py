@@ -31,9 +31,9 @@ options:
     type: list
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance, nested_virt]
+              cinder_glance, nested_virt, services, messaging, disk, credentials]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance, nested_virt]
+              cinder_glance, nested_virt, services, messaging, disk, credentials]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -61,9 +61,22 @@ options:
   command_timeout:
     description:
       - Seconds each command run inside a container may take (C(timeout <n> <cli> exec ...),
-        e.g. reading tgt's config inside kolla's C(cinder_volume) container).
+        e.g. reading tgt's config inside kolla's C(cinder_volume) container), and each
+        C(systemctl show) / C(<cli> inspect) of the C(services) subset.
     type: int
     default: 30
+  probe_timeout:
+    description:
+      - Seconds each network probe from the node may take (the C(messaging) subset - TCP
+        connect, AMQP login and virtual host per broker endpoint; the C(credentials) subset - a
+        database login per connection URL, a keystone token per service user).
+    type: float
+    default: 5
+  probe:
+    description:
+      - Run the network probes of the C(messaging) and C(credentials) subsets. C(false) reads the configs only.
+    type: bool
+    default: true
   root:
     description:
       - Where the node's root filesystem is. Only for tests; no command is run when it
@@ -239,6 +252,44 @@ ansible_facts:
               line of /etc/modprobe.d/*.conf with file and line), C(qemu_processes) (pid, comm),
               C(nova) (nova.conf C([libvirt] cpu_mode) with its line, C(cpu_model_extra_flags),
               C(virt_type)); for C(check_nested_virt).
+        services:
+          description:
+            - State of every layout service deployed on the host (unit file or container present,
+              or a C(pidfile) named by the layout overrides), keyed by logical service -
+              C(method), C(target) (unit, container or pid file), C(running), C(state),
+              C(sub_state), C(enabled), C(unit_file_state), C(result), C(exit_code),
+              C(exit_status), C(oom_killed), C(health), C(restart_policy), C(since).
+            - C(systemd) (whether C(systemctl show) answered) and C(errors).
+          returned: when requested
+          type: dict
+        messaging:
+          description:
+            - Every config file of the layout's services on the node, with its C([DEFAULT]) (and
+              C([oslo_messaging_notifications]) when set) C(transport_url) - C(file), C(line),
+              C(url_masked) (passwords as C(***)), C(driver), C(virtual_host), C(hosts), and
+              C(probes) (one per broker host - C(tcp), C(amqp) ok|refused|vhost_refused|
+              protocol_error|timeout|closed, C(reply_code), C(reply_text), C(server), C(elapsed_ms)).
+            - C(legacy_options) (rabbit_host and friends) and C(logs) - per service, oslo.messaging's
+              AMQP lines (rows 11a-11d of C(log_signatures.py)) in the tail of its log.
+          returned: when requested
+          type: dict
+        disk:
+          description:
+            - C(paths) - free space and inodes (C(os.statvfs)) where the services write - instances_path and
+              the image cache (from nova.conf), the glance filesystem store, each service's log
+              directory, the database and broker data dirs; each with C(path), C(what), C(services),
+              C(exists), C(device), C(free_bytes), C(free_percent), C(free_inodes_percent).
+          returned: when requested
+          type: dict
+        credentials:
+          description:
+            - Per config file of the layout's services - C(databases) (C([database]), C([api_database]),
+              C([placement_database]) connection - C(url_masked), C(line), and C(probe), a MySQL/MariaDB
+              login with the user, password and database of the URL - C(login) ok|access_denied|
+              db_access_denied|unknown_database|..., C(error_code), C(error_text)) and C(keystone)
+              (password sections - C(section), C(line), C(auth_url), C(username), C(project), and
+              C(probe), a token request - C(status), C(token) ok|refused|error|unreachable|timeout).
+            - Passwords never leave the node.
           returned: when requested
           type: dict
 changed:
@@ -277,6 +328,8 @@ def main():
             log_max_matches=dict(type='int', default=DEFAULT_LOG_MAX_MATCHES),
             log_tail_bytes=dict(type='int', default=DEFAULT_LOG_TAIL_BYTES),
             command_timeout=dict(type='int', default=30),
+            probe_timeout=dict(type='float', default=5),
+            probe=dict(type='bool', default=True),
             root=dict(type='str', default='/'),
         ),
         supports_check_mode=True,

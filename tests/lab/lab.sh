@@ -543,6 +543,44 @@ cmd_up() {
   printf 'lab up in %ss\n' "$(el)"
 }
 
+# One service of a running lab, stopped or started again (lab faults: playbooks/tasks/lab_sabotage/).
+# stop: TERM the recorded PID (and its descendants), KILL what is left after 20 s; the PID file
+# stays, so `status` says stopped and `start` knows what to start. start: as `up` starts it.
+lab_service() {
+  case " $SERVICES " in *" $1 "*) ;; *) die "unknown service '$1' (one of: $SERVICES)";; esac
+}
+cmd_stop() {
+  lab_service "$1"
+  local n=$1 p pids i left
+  [ $n = mariadb ] && { mariadb_stop; echo "$n stopped"; return 0; }
+  p=$(pidof_svc $n); alive "$p" || { echo "$n already stopped"; return 0; }
+  pids=$(descendants "$p" | tr '\n' ' ')
+  kill -TERM "$p" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    left=""; for p in $pids; do alive "$p" && left="$left $p"; done
+    [ -z "$left" ] && break; sleep 0.2
+  done
+  for p in $left; do kill -KILL "$p" 2>/dev/null && echo "SIGKILLed straggler $p"; done
+  echo "$n stopped"
+}
+cmd_start() {
+  lab_service "$1"
+  local n=$1
+  alive "$(pidof_svc $n)" && { echo "$n already running"; return 0; }
+  case $n in
+    rabbitmq) ( start_rabbit ) > "$LAB/log/rabbit-start.log" 2>&1 || die "rabbitmq failed, see $LAB/log/rabbit-start.log";;
+    mariadb) mariadb_start;;
+    keystone) serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"; wait_http $KS_PORT 60;;
+    placement) serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"; wait_http $PL_PORT 60;;
+    nova_api) serve nova_api $NOVA_PORT OS_NOVA_CONFIG_DIR "$LAB/etc/nova"; wait_http $NOVA_PORT 60;;
+    nova-conductor|nova-scheduler) spawn $n $n "$LAB/etc/nova/nova.conf";;
+    nova-compute-*) spawn $n nova-compute "$LAB/etc/nova/$n.conf";;
+    netstub) setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
+             echo $! > "$LAB/run/netstub.pid";;
+  esac
+  echo "$n started"
+}
+
 case ${1:-} in
   up) UP_STARTED=0
       trap 'if [ "$UP_STARTED" = 1 ]; then echo "lab up failed: stopping what it started" >&2; UP_STARTED=0; cmd_down >&2; fi' EXIT
@@ -551,5 +589,7 @@ case ${1:-} in
   status) cmd_status;;
   env) echo "LAB=$LAB"; echo "VENV=$VENV"; echo "DATA_CACHE=$DATA_CACHE"; echo "CLOUDS=$CLOUDS"
        echo "PORT_BASE=$PORT_BASE"; echo "DB_PORT=$DB_PORT"; echo "API_WORKERS=$API_WORKERS";;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2;;
+  stop) [ -n "${2:-}" ] || die "usage: $0 stop SERVICE"; cmd_stop "$2";;
+  start) [ -n "${2:-}" ] || die "usage: $0 start SERVICE"; cmd_start "$2";;
+  *) echo "usage: $0 up|down|status|env|stop SERVICE|start SERVICE" >&2; exit 2;;
 esac

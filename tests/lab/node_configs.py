@@ -8,15 +8,21 @@ run with) and writes, under OUT_DIR/<node>/, the files a node of that role would
 their in-node paths (OUT_DIR/<node>/etc/nova/nova.conf, ...). They point at the control plane
 on 127.0.0.1 (keystone :15000, placement :15001, nova-api :15002, rabbitmq :15072) with the
 lab's real service credentials (lab-only values; never printed). Host-local paths
-(state_path, lock_path, log_file) are replaced by the packaged ones of the node.
+(state_path, lock_path, log_file) are replaced by the packaged ones of the node. Every URL host
+127.0.0.1 becomes 10.0.2.2, the host's loopback as a node sees it (slirp4netns with
+allow_host_loopback, tests/lab/nodes.yml): a node reaches the control plane there.
 Prints a JSON list of the files written (paths only).
 """
 import configparser
+import re
 import json
 import os
 import sys
 
 KEYSTONE = 'http://127.0.0.1:15000/v3'
+# the host's 127.0.0.1 seen from a node (slirp4netns allow_host_loopback)
+HOST_FROM_NODE = '10.0.2.2'
+URL_LOOPBACK_RE = re.compile(r'(://(?:[^@/\s]*@)?)127\.0\.0\.1(?=[:/]|$)', re.M)
 
 
 def read(path):
@@ -52,7 +58,7 @@ def main(lab, out):
         dest = os.path.join(out, node, path.lstrip('/'))
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         with open(dest, 'w') as f:
-            f.write(text)
+            f.write(URL_LOOPBACK_RE.sub(lambda m: m.group(1) + HOST_FROM_NODE, text))
         os.chmod(dest, mode)
         written.append(dest)
 

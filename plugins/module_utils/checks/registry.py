@@ -30,6 +30,10 @@ CHECKS = (
     'compute_services',
     'nested_virt',
     'upgrade_checks',
+    'services_running',
+    'messaging',
+    'disk_space',
+    'service_credentials',
 )
 
 _CACHE = {}

@@ -1,0 +1,156 @@
+"""The control-plane faults of the lab sabotage catalog, one at a time, on the shared lab.
+
+Each fault is injected alone (playbooks/lab_sabotage.yml -e fault=<name>), diagnose runs with
+the control-plane checks only, and the test asserts that the finding names the fault (id, host,
+service) and that nothing else new shows up; the fault is always undone (finally), so the lab
+is left as it was. A clean lab gives no finding at all from these checks. Time to detect (the
+diagnose run) is printed for the catalog.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
+CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
+CHECKS = 'check_services_running,check_messaging,check_disk_space,check_service_credentials'
+NODES_WITH_RPC_CONFIGS = {'sd-lab-controller', 'sd-lab-tripleo1', 'sd-lab-compute1', 'sd-lab-compute2',
+                          'sd-lab-volume1', 'sd-lab-kolla1'}
+NOT_OK = ('warning', 'error', 'critical')
+
+
+@pytest.fixture(scope='module')
+def lab():
+    subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return ROOT
+
+
+def _play(playbook, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
+    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
+                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
+    return r.stdout
+
+
+def _diagnose(out):
+    t0 = time.monotonic()
+    _play('diagnose.yml', '-e', 'stackdoctor_checks=%s' % CHECKS, '-e', 'stackdoctor_report_dir=%s' % out)
+    took = time.monotonic() - t0
+    with open(out / 'report.json') as f:
+        return json.load(f), took
+
+
+def _bad(report):
+    return sorted((r['host'], r['id'], r['status'], (r.get('evidence') or {}).get('service'))
+                  for r in report['results'] if r['status'] in NOT_OK)
+
+
+def test_clean_lab_gives_no_finding(lab, tmp_path):
+    report, _took = _diagnose(tmp_path / 'clean')
+    assert _bad(report) == []
+    services = {(r['host'], r['evidence'].get('service')) for r in report['results'] if r['status'] == 'ok'}
+    assert ('sd-lab-host', 'rabbitmq') in services and ('sd-lab-host', 'nova-api') in services
+    # every node logged in to the real broker, from its own network namespace
+    logged_in = {r['host'] for r in report['results']
+                 if r['check'] == 'check_messaging' and r['status'] == 'ok'
+                 and all(p.get('amqp') == 'ok' for p in r['evidence'].get('probes') or [{}])}
+    assert logged_in == NODES_WITH_RPC_CONFIGS
+
+
+def _inject(fault):
+    _play('lab_sabotage.yml', '-e', 'fault=%s' % fault)
+
+
+def _undo(fault):
+    _play('lab_sabotage.yml', '-e', 'fault=%s' % fault, '-e', 'undo=true')
+
+
+def _lab_status_up():
+    status = subprocess.run([str(ROOT / 'tests' / 'lab' / 'lab.sh'), 'status'], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert status.returncode == 0, status.stdout
+
+
+def test_nova_api_stopped(lab, tmp_path):
+    try:
+        _inject('nova_api_stopped')
+        report, took = _diagnose(tmp_path / 'nova_api_stopped')
+        print('catalog: nova_api_stopped detected by check_services_running in %.1fs' % took)
+        assert _bad(report) == [('sd-lab-host', 'services.process_gone', 'critical', 'nova-api')]
+        hit = [r for r in report['results'] if r['status'] == 'critical'][0]
+        assert 'nova_api.pid' in hit['summary'] and hit['fix'] is None
+    finally:
+        _undo('nova_api_stopped')
+    _lab_status_up()
+
+
+def test_rabbit_stopped(lab, tmp_path):
+    try:
+        _inject('rabbit_stopped')
+        report, took = _diagnose(tmp_path / 'rabbit_stopped')
+        print('catalog: rabbit_stopped detected by check_services_running + check_messaging in %.1fs' % took)
+        bad = _bad(report)
+        assert ('sd-lab-host', 'services.process_gone', 'critical', 'rabbitmq') in bad
+        messaging = {(h, i) for h, i, s, _svc in bad if i.startswith('messaging.')}
+        assert messaging == {(h, 'messaging.broker_unreachable') for h in NODES_WITH_RPC_CONFIGS}
+        assert len(bad) == 1 + len([b for b in bad if b[1].startswith('messaging.')])
+        hit = [r for r in report['results'] if r['host'] == 'sd-lab-compute1' and r['status'] == 'critical'][0]
+        assert 'refused' in hit['summary'] and hit['evidence']['file'] == '/etc/nova/nova.conf'
+        assert hit['evidence']['url_masked'].startswith('rabbit://guest:***@10.0.2.2:15072')
+    finally:
+        _undo('rabbit_stopped')
+    _lab_status_up()
+
+
+def test_transport_url_invalid(lab, tmp_path):
+    try:
+        _inject('transport_url_invalid')
+        report, took = _diagnose(tmp_path / 'transport_url_invalid')
+        print('catalog: transport_url_invalid detected by check_messaging in %.1fs' % took)
+        assert _bad(report) == [('sd-lab-compute1', 'messaging.broker_unreachable', 'critical', None)]
+        hit = [r for r in report['results'] if r['status'] == 'critical'][0]
+        assert '192.0.2.10:15072: TCP timeout' in hit['summary']
+        assert hit['evidence']['file'] == '/etc/nova/nova.conf' and hit['evidence']['line']
+        assert 'guest:guest' not in json.dumps(report)
+    finally:
+        _undo('transport_url_invalid')
+
+
+def test_instances_path_full(lab, tmp_path):
+    try:
+        _inject('instances_path_full')
+        report, took = _diagnose(tmp_path / 'instances_path_full')
+        print('catalog: instances_path_full detected by check_disk_space in %.1fs' % took)
+        bad = _bad(report)
+        assert {(h, i, s) for h, i, s, _x in bad} == {('sd-lab-compute1', 'disk.space_exhausted', 'critical')}
+        paths = sorted(r['evidence']['path'] for r in report['results'] if r['status'] == 'critical')
+        # instances_path and the image cache under it: the same filesystem, both named
+        assert paths[0] == '/var/lib/nova/instances'
+    finally:
+        _undo('instances_path_full')
+
+
+@pytest.mark.parametrize('fault,host,rid,section,secret', [
+    ('db_password_wrong', 'sd-lab-controller', 'credentials.db_login_refused', 'database', 'sd-lab-WRONG-dbpw'),
+    ('keystone_password_wrong', 'sd-lab-compute2', 'credentials.keystone_password_refused', 'keystone_authtoken',
+     'sd-lab-WRONG-kspw'),
+])
+def test_wrong_password_named_never_shown(lab, tmp_path, fault, host, rid, section, secret):
+    try:
+        _inject(fault)
+        report, took = _diagnose(tmp_path / fault)
+        print('catalog: %s detected by check_service_credentials in %.1fs' % (fault, took))
+        bad = [(h, i, s) for h, i, s, _x in _bad(report)]
+        assert bad == [(host, rid, 'critical')]
+        hit = [r for r in report['results'] if r['status'] == 'critical'][0]
+        assert hit['evidence']['file'] == '/etc/nova/nova.conf' and hit['evidence']['section'] == section
+        blob = json.dumps(report) + (tmp_path / fault / 'report.md').read_text()
+        assert secret not in blob
+    finally:
+        _undo(fault)
