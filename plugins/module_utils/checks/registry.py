@@ -33,6 +33,7 @@ CHECKS = (
     'services_running',
     'messaging',
     'disk_space',
+    'service_roles',
     'service_credentials',
 )
 

@@ -1,0 +1,75 @@
+"""check_service_roles / fix_service_roles against the lab's real keystone.
+
+The fault service_role_removed takes the nova user's admin role in project service away
+(keystone API); diagnose names it under the cloud, remediate --check changes nothing,
+remediate adds it back (the lab opts in: fix_service_roles_enabled), diagnose is clean again.
+The assignment is always restored (finally). A clean lab gives no finding.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
+CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
+CHECK = 'check_service_roles'
+NOT_OK = ('warning', 'error', 'critical')
+
+
+@pytest.fixture(scope='module')
+def lab():
+    subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return ROOT
+
+
+def _play(playbook, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
+    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
+                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
+    return r.stdout
+
+
+def _run(playbook, out, *extra):
+    t0 = time.monotonic()
+    stdout = _play(playbook, '--limit', 'localhost', '-e', 'stackdoctor_checks=%s' % CHECK,
+                   '-e', 'stackdoctor_report_dir=%s' % out, *extra)
+    with open(out / 'report.json') as f:
+        return json.load(f), time.monotonic() - t0, stdout
+
+
+def _mine(report):
+    return [r for r in report['results'] if r['check'] == CHECK]
+
+
+def _bad(report):
+    return sorted((r['host'], r['id'], r['status'], r['evidence'].get('user'))
+                  for r in _mine(report) if r['status'] in NOT_OK)
+
+
+def test_clean_lab_gives_no_finding(lab, tmp_path):
+    report, _t, _o = _run('diagnose.yml', tmp_path / 'clean')
+    assert _bad(report) == []
+    assert {r['evidence']['user'] for r in _mine(report) if r['status'] == 'ok'} == {'nova', 'placement'}
+
+
+def test_removed_role_found_and_given_back(lab, tmp_path):
+    try:
+        _play('lab_sabotage.yml', '-e', 'fault=service_role_removed')
+        before, took, _o = _run('diagnose.yml', tmp_path / 'before')
+        print('catalog: service_role_removed detected by %s in %.1fs' % (CHECK, took))
+        assert _bad(before) == [('cloud:stackdoctor-lab', 'keystone.service_role_missing', 'critical', 'nova')]
+        dry, _t, dry_out = _run('remediate.yml', tmp_path / 'dry', '--check', '--diff')
+        assert 'would change: added role admin for user nova on project service' in dry_out
+        assert _bad(dry) == _bad(before)
+        fixed, _t, fix_out = _run('remediate.yml', tmp_path / 'fix')
+        assert 'changed: added role admin for user nova on project service' in fix_out
+        after, _t, _o = _run('diagnose.yml', tmp_path / 'after')
+        assert _bad(after) == []
+    finally:
+        _play('lab_sabotage.yml', '-e', 'fault=service_role_removed', '-e', 'undo=true')
