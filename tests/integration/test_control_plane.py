@@ -55,7 +55,7 @@ def test_clean_lab_gives_no_finding(lab, tmp_path):
     report, _took = _diagnose(tmp_path / 'clean')
     assert _bad(report) == []
     services = {(r['host'], r['evidence'].get('service')) for r in report['results'] if r['status'] == 'ok'}
-    assert ('sd-lab-host', 'rabbitmq') in services and ('sd-lab-host', 'nova-api') in services
+    assert ('lab-host', 'rabbitmq') in services and ('lab-host', 'nova-api') in services
     # every node logged in to the real broker, from its own network namespace
     logged_in = {r['host'] for r in report['results']
                  if r['check'] == 'check_messaging' and r['status'] == 'ok'
@@ -82,7 +82,7 @@ def test_nova_api_stopped(lab, tmp_path):
         _inject('nova_api_stopped')
         report, took = _diagnose(tmp_path / 'nova_api_stopped')
         print('catalog: nova_api_stopped detected by check_services_running in %.1fs' % took)
-        assert _bad(report) == [('sd-lab-host', 'services.process_gone', 'critical', 'nova-api')]
+        assert _bad(report) == [('lab-host', 'services.process_gone', 'critical', 'nova-api')]
         hit = [r for r in report['results'] if r['status'] == 'critical'][0]
         assert 'nova_api.pid' in hit['summary'] and hit['fix'] is None
     finally:
@@ -96,7 +96,7 @@ def test_rabbit_stopped(lab, tmp_path):
         report, took = _diagnose(tmp_path / 'rabbit_stopped')
         print('catalog: rabbit_stopped detected by check_services_running + check_messaging in %.1fs' % took)
         bad = _bad(report)
-        assert ('sd-lab-host', 'services.process_gone', 'critical', 'rabbitmq') in bad
+        assert ('lab-host', 'services.process_gone', 'critical', 'rabbitmq') in bad
         messaging = {(h, i) for h, i, s, _svc in bad if i.startswith('messaging.')}
         assert messaging == {(h, 'messaging.broker_unreachable') for h in NODES_WITH_RPC_CONFIGS}
         assert len(bad) == 1 + len([b for b in bad if b[1].startswith('messaging.')])
