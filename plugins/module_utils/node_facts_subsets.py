@@ -899,10 +899,17 @@ LEGACY_RABBIT_OPTIONS = ('rabbit_host', 'rabbit_hosts', 'rabbit_port', 'rabbit_u
 TRUE_WORDS = ('1', 'true', 'yes', 'on')
 
 
+# layout services whose config is not an oslo.config file (tgt's targets.conf, libvirt's, the
+# broker's): their files are not read for transport_url or credentials
+NOT_OSLO_SERVICES = ('tgt', 'iscsid', 'libvirt', 'rabbitmq', 'mariadb') + layout_mod.LIBVIRT_MODULAR
+
+
 def _config_files_by_service(ctx):
-    """``[(file, [services])]``: each layout service's first config file present on the node."""
+    """``[(file, [services])]``: each OpenStack service's first config file present on the node."""
     files = {}
     for name, svc in sorted(((ctx.layout or {}).get('services') or {}).items()):
+        if name in NOT_OSLO_SERVICES:
+            continue
         for path in (svc or {}).get('config_files') or []:
             if not path.endswith('.conf'):
                 continue

@@ -99,7 +99,10 @@ def _node(tmp_path, monkeypatch, db_answer, ks_answer):
     monkeypatch.setattr(cred_probe, 'mysql_login', lambda *a, **k: calls.append(('db',) + a) or dict(db_answer))
     monkeypatch.setattr(cred_probe, 'keystone_token', lambda *a, **k: calls.append(('ks',) + a) or dict(ks_answer))
     ctx = nfs.Context(root=str(tmp_path), params={'probe_timeout': 4, 'probe_under_root': True})
-    ctx.layout = {'services': {'nova-api': {'config_files': ['/etc/nova/nova.conf']}}}
+    (tmp_path / 'etc/tgt').mkdir(parents=True)
+    (tmp_path / 'etc/tgt/targets.conf').write_text('default-driver iscsi\n\ninclude /etc/tgt/conf.d/*.conf\n')
+    ctx.layout = {'services': {'nova-api': {'config_files': ['/etc/nova/nova.conf']},
+                               'tgt': {'config_files': ['/etc/tgt/targets.conf']}}}
     return nfs.gather_credentials(ctx), calls
 
 
