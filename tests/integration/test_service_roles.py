@@ -64,11 +64,13 @@ def test_removed_role_found_and_given_back(lab, tmp_path):
         before, took, _o = _run('diagnose.yml', tmp_path / 'before')
         print('catalog: service_role_removed detected by %s in %.1fs' % (CHECK, took))
         assert _bad(before) == [('cloud:stackdoctor-lab', 'keystone.service_role_missing', 'critical', 'nova')]
-        dry, _t, dry_out = _run('remediate.yml', tmp_path / 'dry', '--check', '--diff')
-        assert 'would change: added role admin for user nova on project service' in dry_out
+        dry, _t, _o = _run('remediate.yml', tmp_path / 'dry', '--check', '--diff')
+        summaries = ' '.join(a.get('summary', '') for a in dry.get('actions', []))
+        assert 'would change: added role admin for user nova on project service' in summaries, summaries
         assert _bad(dry) == _bad(before)
-        fixed, _t, fix_out = _run('remediate.yml', tmp_path / 'fix')
-        assert 'changed: added role admin for user nova on project service' in fix_out
+        fixed, _t, _o = _run('remediate.yml', tmp_path / 'fix')
+        summaries = ' '.join(a.get('summary', '') for a in fixed.get('actions', []))
+        assert 'changed: added role admin for user nova on project service' in summaries, summaries
         after, _t, _o = _run('diagnose.yml', tmp_path / 'after')
         assert _bad(after) == []
     finally:
