@@ -202,8 +202,8 @@ def evaluate(facts, params=None):
             err = item['error']
             results.append(base.result(
                 DECLARATION, 'messaging.transport_url_invalid', 'error',
-                'cannot evaluate %s line %s: %s' % (err.get('file') or item.get('file'), err.get('line', '?'),
-                                                     err.get('message')),
+                'cannot evaluate %s line %s: %s' % (
+                    err.get('file') or item.get('file'), err.get('line', '?'), err.get('message')),
                 {'file': err.get('file') or item.get('file'), 'line': err.get('line'), 'section': None,
                  'message': err.get('message'), 'services': services}))
             continue

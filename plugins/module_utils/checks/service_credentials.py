@@ -176,8 +176,8 @@ def evaluate(facts, params=None):
             err = item['error']
             results.append(base.result(
                 DECLARATION, 'credentials.url_invalid', 'error',
-                'cannot evaluate %s line %s: %s' % (err.get('file') or item.get('file'), err.get('line', '?'),
-                                                     err.get('message')),
+                'cannot evaluate %s line %s: %s' % (
+                    err.get('file') or item.get('file'), err.get('line', '?'), err.get('message')),
                 {'file': err.get('file') or item.get('file'), 'line': err.get('line'), 'section': None,
                  'message': err.get('message')}))
             continue

@@ -28,9 +28,9 @@ def test_disk_subset_finds_instances_path_image_cache_logs(tmp_path):
     assert by_path['/srv/nova/inst/cache']['what'] == 'image cache'
     assert by_path['/var/log/nova']['exists'] and by_path['/var/log/nova']['free_percent'] > 0
     assert not by_path['/var/lib/mysql']['exists']
-    res = registry.evaluate('check_disk_space', {'disk': facts}, {'warn_free_percent': 0, 'critical_free_percent': 0,
-                                                                   'warn_free_inodes_percent': 0,
-                                                                   'critical_free_inodes_percent': 0})
+    zero = {'warn_free_percent': 0, 'critical_free_percent': 0,
+            'warn_free_inodes_percent': 0, 'critical_free_inodes_percent': 0}
+    res = registry.evaluate('check_disk_space', {'disk': facts}, zero)
     assert sorted(r['status'] for r in res) == ['ok', 'ok', 'ok']
 
 
@@ -54,7 +54,9 @@ def _ids(res):
 
 
 def test_thresholds():
-    ev = lambda p, **kw: _ids(registry.evaluate('check_disk_space', {'disk': {'paths': [p]}}, kw))  # noqa: E731
+    def ev(p, **kw):
+        return _ids(registry.evaluate('check_disk_space', {'disk': {'paths': [p]}}, kw))
+
     assert ev(_path(50)) == [('disk.space_low', 'ok')]
     assert ev(_path(10)) == [('disk.space_low', 'warning')]
     assert ev(_path(3)) == [('disk.space_exhausted', 'critical')]
