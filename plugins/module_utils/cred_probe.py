@@ -20,17 +20,17 @@ __metaclass__ = type
 import hashlib
 import json
 import socket
-import ssl
 import struct
 import time
 
 try:
     from urllib.parse import unquote, urlsplit
-    from urllib.request import Request, urlopen
+    from urllib.request import Request
     from urllib.error import HTTPError, URLError
 except ImportError:  # pragma: no cover
     pass
 
+from ansible.module_utils.urls import open_url
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.amqp_probe import tcp_error_kind
 
 CLIENT_LONG_PASSWORD = 0x1
@@ -275,12 +275,14 @@ def keystone_token(auth_url, username, password, project_name, user_domain='Defa
         'scope': {'project': {'name': project_name, 'domain': {'name': project_domain or 'Default'}}}}}
     req = Request(url, data=json.dumps(body).encode('utf-8'),
                   headers={'Content-Type': 'application/json', 'Accept': 'application/json'}, method='POST')
-    ctx = None
-    if url.startswith('https'):
-        ctx = ssl._create_unverified_context() if insecure else ssl.create_default_context(cafile=cafile)
+
+    def default_opener(request, timeout=None):
+        # ansible's open_url (TLS verification and CA file as the node's Python does them)
+        return open_url(request.full_url, data=request.data, headers=dict(request.header_items()),
+                        method=request.get_method(), timeout=timeout, validate_certs=not insecure,
+                        ca_path=cafile, follow_redirects='none')
     try:
-        resp = (opener or urlopen)(req, timeout=float(timeout), context=ctx) if ctx else \
-            (opener or urlopen)(req, timeout=float(timeout))
+        resp = (opener or default_opener)(req, timeout=float(timeout))
         out['status'] = resp.getcode()
         out['token'] = 'ok' if out['status'] == 201 else 'error'
         resp.close()

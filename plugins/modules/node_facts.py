@@ -230,6 +230,8 @@ ansible_facts:
             - The addresses of the host's network namespace (C(addresses)) and the networks
               each is on (C(networks)), read from C(/proc/net/fib_trie) and C(/proc/net/if_inet6)
               (no command runs).
+          returned: when requested
+          type: dict
         nova_control_log:
           description:
             - C(logs), one scan per service (nova-api, nova-conductor, nova-scheduler, with
@@ -244,6 +246,8 @@ ansible_facts:
               C([DEFAULT] glance_api_servers) entries ({value, url, line}; C(http://) added as cinder does);
               empty means the catalog is used with C(glance_catalog_info) (C(service_type), C(service_name),
               C(interface), C(catalog_info_valid)) and C([glance] region_name).
+          returned: when requested
+          type: dict
         nested_virt:
           description:
             - KVM nested virtualisation - C(cpu_flags) (vmx, svm, hypervisor), C(modules)
@@ -252,6 +256,8 @@ ansible_facts:
               line of /etc/modprobe.d/*.conf with file and line), C(qemu_processes) (pid, comm),
               C(nova) (nova.conf C([libvirt] cpu_mode) with its line, C(cpu_model_extra_flags),
               C(virt_type)); for C(check_nested_virt).
+          returned: when requested
+          type: dict
         services:
           description:
             - State of every layout service deployed on the host (unit file or container present,
