@@ -171,6 +171,17 @@ def result(decl, finding_id, status, summary, evidence=None, params=None):
 FAULT_MARK = '_fault'
 
 
+def config_error(decl, finding_id, item, **evidence):
+    """The ``error`` result for a config file a node_facts subset could not read or parse:
+    ``item`` carries ``file`` and ``error`` ({file, line, message}); ``evidence`` adds fields."""
+    err = item.get('error') or {}
+    path = err.get('file') or item.get('file')
+    ev = {'file': path, 'line': err.get('line'), 'section': None, 'message': err.get('message')}
+    ev.update(evidence)
+    return result(decl, finding_id, 'error',
+                  'cannot evaluate %s line %s: %s' % (path, err.get('line', '?'), err.get('message')), ev)
+
+
 def _fix_for(decl, finding_id, status):
     fixable = decl['findings'][finding_id].get('fixable', True)
     return decl['fix'] if (decl['fix'] and fixable and status in ('warning', 'critical')) else None

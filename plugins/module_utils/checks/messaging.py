@@ -199,13 +199,8 @@ def evaluate(facts, params=None):
             continue
         item = dict(item, services=services)
         if item.get('error'):
-            err = item['error']
-            results.append(base.result(
-                DECLARATION, 'messaging.transport_url_invalid', 'error',
-                'cannot evaluate %s line %s: %s' % (
-                    err.get('file') or item.get('file'), err.get('line', '?'), err.get('message')),
-                {'file': err.get('file') or item.get('file'), 'line': err.get('line'), 'section': None,
-                 'message': err.get('message'), 'services': services}))
+            results.append(base.config_error(DECLARATION, 'messaging.transport_url_invalid', item,
+                                             services=services))
             continue
         for t in item.get('transports') or []:
             results.append(_transport_result(item, t, m.get('logs'), limit))

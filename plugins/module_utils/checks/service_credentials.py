@@ -173,13 +173,7 @@ def evaluate(facts, params=None):
     results = []
     for item in c.get('configs') or []:
         if item.get('error'):
-            err = item['error']
-            results.append(base.result(
-                DECLARATION, 'credentials.url_invalid', 'error',
-                'cannot evaluate %s line %s: %s' % (
-                    err.get('file') or item.get('file'), err.get('line', '?'), err.get('message')),
-                {'file': err.get('file') or item.get('file'), 'line': err.get('line'), 'section': None,
-                 'message': err.get('message')}))
+            results.append(base.config_error(DECLARATION, 'credentials.url_invalid', item))
             continue
         for d in item.get('databases') or []:
             results.append(_db_result(item, d))
