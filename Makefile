@@ -165,7 +165,7 @@ lab-status:
 	@rc=0; tests/lab/lab.sh status || rc=1; echo; tests/lab/lab-nodes.sh status || rc=1; \
 	$(MAKE) -s lab-mem 2>/dev/null; exit $$rc
 
-# make demo: lab up, every fault of playbooks/lab_sabotage.yml, diagnose, remediate, diagnose.
+# make demo: lab up, every fault of tests/lab/sabotage/lab_sabotage.yml, diagnose, remediate, diagnose.
 demo: deps
 	@bash tests/demo/demo.sh
 

@@ -368,8 +368,8 @@ def scaffold(short, scope='host', fix=True, groups=None, service=None):
         'roles/%s/tasks/main.yml' % check: (CHECK_TASKS_HOST if scope == 'host' else CHECK_TASKS_CLOUD).format(**fmt),
         'roles/%s/defaults/main.yml' % check: CHECK_DEFAULTS.format(**fmt) + (CHECK_DEFAULTS_CLOUD.format(**fmt) if scope == 'cloud' else ''),
         'roles/%s/meta/argument_specs.yml' % check: CHECK_SPECS.format(**fmt) + (CHECK_SPECS_CLOUD.format(**fmt) if scope == 'cloud' else ''),
-        'playbooks/vars/lab_sabotage/%s.yml' % short: SABOTAGE_VARS.format(**fmt),
-        'playbooks/tasks/lab_sabotage/%s.yml' % short: SABOTAGE_TASKS.format(**fmt),
+        'tests/lab/sabotage/vars/%s.yml' % short: SABOTAGE_VARS.format(**fmt),
+        'tests/lab/sabotage/tasks/%s.yml' % short: SABOTAGE_TASKS.format(**fmt),
     }
     if fix:
         files.update({

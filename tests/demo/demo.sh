@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: the lab up, every fault of playbooks/lab_sabotage.yml injected, diagnose,
+# make demo: the lab up, every fault of tests/lab/sabotage/lab_sabotage.yml injected, diagnose,
 # remediate, diagnose again; prints the time of each phase, both verdicts, what was found and
 # repaired, and where the reports are. Leaves the lab UP (make lab-down takes it down).
 # Safe to run again: the faults are re-injected into the running lab.
@@ -36,7 +36,7 @@ if [ "${1:-}" = _play ]; then shift; play "$@"; exit; fi
 mkdir -p "$LOGS" && rm -f "$PHASE_LOG" && rm -rf "$REPORTS"
 echo "== stackdoctor demo: a real OpenStack control plane on 127.0.0.1 + node containers =="
 $PHASE demo:1-lab-up make -s lab-up || exit 1
-$PHASE demo:2-sabotage "$0" _play sabotage playbooks/lab_sabotage.yml -e fault=all || exit 1
+$PHASE demo:2-sabotage "$0" _play sabotage tests/lab/sabotage/lab_sabotage.yml -e fault=all || exit 1
 $PHASE demo:3-diagnose "$0" _play diagnose-before playbooks/diagnose.yml \
     -e stackdoctor_report_dir="$REPORTS/1-before" -e 'stackdoctor_report_title="stackdoctor demo: before"' || exit 1
 $PHASE demo:4-remediate "$0" _play remediate playbooks/remediate.yml \
@@ -53,5 +53,5 @@ echo
 echo "The lab is still UP so you can look around:"
 echo "  make lab-status                      # services, node containers, memory"
 echo "  podman exec -it sd-lab-volume1 bash  # a node (also sd-lab-kolla1, sd-lab-compute1, ...)"
-echo "  ansible-playbook -i $INV playbooks/lab_sabotage.yml -e fault=all   # break it again"
+echo "  ansible-playbook -i $INV tests/lab/sabotage/lab_sabotage.yml -e fault=all   # break it again"
 echo "Take it down with: make lab-down"

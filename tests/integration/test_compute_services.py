@@ -13,6 +13,7 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 LAB_SH = ROOT / 'tests' / 'lab' / 'lab.sh'
 LAB = os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
 INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
@@ -63,7 +64,7 @@ def test_frozen_compute_is_down_then_clean(tmp_path):
     assert not [r for r in before if r['id'] == 'nova.service_down' and r['status'] != 'ok'
                 and r['evidence']['host'] == 'compute-2'], before
     try:
-        rc, out = playbook(tmp_path, 'lab_sabotage.yml', '-e', 'fault=compute_down')
+        rc, out = playbook(tmp_path, SABOTAGE, '-e', 'fault=compute_down')
         assert rc == 0, out[-3000:]
         res = until(tmp_path, 'down', lambda res: any(r['id'] == 'nova.service_down' and r['status'] == 'critical'
                                                       for r in res), 150)
@@ -72,7 +73,7 @@ def test_frozen_compute_is_down_then_clean(tmp_path):
         assert r['host'].startswith('cloud:')
         print('BEFORE:', r['status'], r['summary'])
     finally:
-        rc, out = playbook(tmp_path, 'lab_sabotage.yml', '-e', 'fault=compute_down', '-e', 'undo=true')
+        rc, out = playbook(tmp_path, SABOTAGE, '-e', 'fault=compute_down', '-e', 'undo=true')
         assert rc == 0, out[-3000:]
     res = until(tmp_path, 'up', lambda res: not [r for r in res if r['status'] != 'ok'], 90)
     assert [(r['id'], r['status']) for r in res] == [('nova.service_down', 'ok')], res

@@ -1,6 +1,6 @@
 """The control-plane faults of the lab sabotage catalog, one at a time, on the shared lab.
 
-Each fault is injected alone (playbooks/lab_sabotage.yml -e fault=<name>), diagnose runs with
+Each fault is injected alone (tests/lab/sabotage/lab_sabotage.yml -e fault=<name>), diagnose runs with
 the control-plane checks only, and the test asserts that the finding names the fault (id, host,
 service) and that nothing else new shows up; the fault is always undone (finally), so the lab
 is left as it was. A clean lab gives no finding at all from these checks. Time to detect (the
@@ -15,6 +15,7 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
 CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 CHECKS = 'check_services_running,check_messaging,check_disk_space,check_service_credentials'
@@ -64,11 +65,11 @@ def test_clean_lab_gives_no_finding(lab, tmp_path):
 
 
 def _inject(fault):
-    _play('lab_sabotage.yml', '-e', 'fault=%s' % fault)
+    _play(SABOTAGE, '-e', 'fault=%s' % fault)
 
 
 def _undo(fault):
-    _play('lab_sabotage.yml', '-e', 'fault=%s' % fault, '-e', 'undo=true')
+    _play(SABOTAGE, '-e', 'fault=%s' % fault, '-e', 'undo=true')
 
 
 def _lab_status_up():

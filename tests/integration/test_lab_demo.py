@@ -15,6 +15,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
 CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 VOLUME_HOSTS = ['sd-lab-kolla1', 'sd-lab-volume1']
@@ -47,7 +48,7 @@ def _report(d):
 def story(lab, tmp_path_factory):
     import scenarios
     out = tmp_path_factory.mktemp('lab-demo')
-    _play('lab_sabotage.yml', '-e', 'fault=all')
+    _play(SABOTAGE, '-e', 'fault=all')
     state = scenarios.load_state()
     conn = scenarios.connect()
     # scenarios.json keeps orphans a remediation already removed: take the live ones

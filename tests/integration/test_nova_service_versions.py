@@ -1,7 +1,7 @@
 """check_nova_service_versions / fix_nova_service_versions against the real lab (tests/lab):
 MariaDB cell databases, nova-api, nova-status.
 
-The fault is the lab's own (playbooks/lab_sabotage.yml -e fault=stale_compute_service, i.e.
+The fault is the lab's own (tests/lab/sabotage/lab_sabotage.yml -e fault=stale_compute_service, i.e.
 tests/lab/labctl.py stale-service): a nova-compute row of version 66 in cell1, last seen 30 days
 ago. Asserted: diagnose names the row (host, version, the cap it implies) and nova-status fails
 "Older than N-1 computes"; remediate --check changes nothing; remediate deletes the row through the
@@ -18,6 +18,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 LAB_SH = ROOT / 'tests' / 'lab' / 'lab.sh'
 LAB = os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
 INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
@@ -101,7 +102,7 @@ def lab_secrets():
 @pytest.fixture
 def stale():
     labctl('drop', STALE)
-    rc, out = playbook(pathlib.Path('/tmp'), 'lab_sabotage.yml', '-e', 'fault=stale_compute_service')
+    rc, out = playbook(pathlib.Path('/tmp'), SABOTAGE, '-e', 'fault=stale_compute_service')
     assert rc == 0, out[-3000:]
     yield
     labctl('drop', STALE)

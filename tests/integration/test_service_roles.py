@@ -14,6 +14,7 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
 CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 CHECK = 'check_service_roles'
@@ -60,7 +61,7 @@ def test_clean_lab_gives_no_finding(lab, tmp_path):
 
 def test_removed_role_found_and_given_back(lab, tmp_path):
     try:
-        _play('lab_sabotage.yml', '-e', 'fault=service_role_removed')
+        _play(SABOTAGE, '-e', 'fault=service_role_removed')
         before, took, _o = _run('diagnose.yml', tmp_path / 'before')
         print('catalog: service_role_removed detected by %s in %.1fs' % (CHECK, took))
         assert _bad(before) == [('cloud:stackdoctor-lab', 'keystone.service_role_missing', 'critical', 'nova')]
@@ -74,4 +75,4 @@ def test_removed_role_found_and_given_back(lab, tmp_path):
         after, _t, _o = _run('diagnose.yml', tmp_path / 'after')
         assert _bad(after) == []
     finally:
-        _play('lab_sabotage.yml', '-e', 'fault=service_role_removed', '-e', 'undo=true')
+        _play(SABOTAGE, '-e', 'fault=service_role_removed', '-e', 'undo=true')

@@ -1,6 +1,6 @@
 """check_qemu_img, check_target_address, check_glance_reachability and their fixes on the shared lab.
 
-Each test injects its fault with the lab's own sabotage (playbooks/lab_sabotage.yml), runs the
+Each test injects its fault with the lab's own sabotage (tests/lab/sabotage/lab_sabotage.yml), runs the
 real diagnose.yml and remediate.yml limited to its check, asserts on report.json and on the live
 node, and undoes the fault whatever happened (the lab is shared and stays up).
 """
@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
 CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 HOST = 'sd-lab-volume1'
@@ -47,7 +48,7 @@ def _story(tmp_path, fault, check):
     """inject -> diagnose -> remediate -> diagnose, then undo; the three reports."""
     out = {}
     try:
-        _play('lab_sabotage.yml', '-e', 'fault=%s' % fault)
+        _play(SABOTAGE, '-e', 'fault=%s' % fault)
         for phase, playbook in (('before', 'diagnose.yml'), ('remediate', 'remediate.yml'),
                                 ('after', 'diagnose.yml')):
             _play(playbook, '-e', 'stackdoctor_checks=%s' % check,
@@ -55,7 +56,7 @@ def _story(tmp_path, fault, check):
             with open(tmp_path / phase / 'report.json') as f:
                 out[phase] = json.load(f)
     finally:
-        _play('lab_sabotage.yml', '-e', 'fault=%s' % fault, '-e', 'undo=true')
+        _play(SABOTAGE, '-e', 'fault=%s' % fault, '-e', 'undo=true')
     # what an operator sees, for `pytest -s` (the closing notes quote these lines)
     for phase, rep in out.items():
         for r in rep['results']:

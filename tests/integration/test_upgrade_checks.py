@@ -16,6 +16,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 LAB_SH = ROOT / 'tests' / 'lab' / 'lab.sh'
 LAB = os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
 INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
@@ -98,7 +99,7 @@ def test_clean_lab_every_upgrade_check_ok(tmp_path):
 
 
 def test_stale_row_fails_nova_status_and_the_fix_clears_it(stale, tmp_path):
-    rc, out = playbook(tmp_path, 'lab_sabotage.yml', '-e', 'fault=stale_compute_service')
+    rc, out = playbook(tmp_path, SABOTAGE, '-e', 'fault=stale_compute_service')
     assert rc == 0, out[-3000:]
     results, out = diagnose(tmp_path, 'before')
     [r] = old_computes(results)

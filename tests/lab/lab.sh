@@ -543,7 +543,7 @@ cmd_up() {
   printf 'lab up in %ss\n' "$(el)"
 }
 
-# One service of a running lab, stopped or started again (lab faults: playbooks/tasks/lab_sabotage/).
+# One service of a running lab, stopped or started again (lab faults: tests/lab/sabotage/tasks/).
 # stop: TERM the recorded PID (and its descendants), KILL what is left after 20 s; the PID file
 # stays, so `status` says stopped and `start` knows what to start. start: as `up` starts it.
 lab_service() {

@@ -51,8 +51,23 @@ def test_tarball_has_no_developer_or_lab_files(tarball):
            if n.split('/')[0] in ('tests', 'molecule', 'tools', '.ci', '.config', '.cache', 'Makefile',
                                   'ansible.cfg', '.ansible-lint', '.gitignore')
            or n.startswith('requirements') or n.startswith('inventories/lab')
-           or 'lab_sabotage' in n or n.endswith('.pyc') or '__pycache__' in n]
+           or 'sabotage' in n or n.endswith('.pyc') or '__pycache__' in n]
     assert bad == []
+
+
+def test_tarball_file_list_names_no_test_or_developer_path(tarball):
+    """The paths issue 14 named, one by one (a build_ignore typo shows here by name)."""
+    names = tarball['names']
+    for prefix in ('tests/', 'molecule/', 'inventories/lab/', 'awx/', 'tools/', 'changelogs/fragments/'):
+        assert not [n for n in names if n == prefix.rstrip('/') or n.startswith(prefix)], prefix
+    for name in ('Makefile', 'requirements.txt', 'ansible.cfg', '.ansible-lint'):
+        assert name not in names, name
+
+
+def test_sabotage_is_a_test_tool():
+    """The lab's fault injection (hosts: all) lives under tests/, not among the collection's playbooks."""
+    assert (ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml').is_file()
+    assert not [p for p in ROOT.glob('playbooks/**/*') if 'sabotage' in str(p)]
 
 
 def test_tarball_is_small(tarball):
@@ -78,7 +93,7 @@ def test_declared_dependencies_are_used():
     content = ''
     for sub in ('plugins', 'roles', 'playbooks'):
         for f in (ROOT / sub).rglob('*'):
-            if f.is_file() and f.suffix in ('.py', '.yml', '.yaml', '.j2') and 'lab_sabotage' not in f.name:
+            if f.is_file() and f.suffix in ('.py', '.yml', '.yaml', '.j2'):
                 content += f.read_text(errors='replace')
     for dep in GALAXY['dependencies']:
         assert dep + '.' in content or dep.replace('.', '/') in content \

@@ -94,11 +94,11 @@ def test_no_scaffold_todo_left(name):
 @pytest.mark.parametrize('name', NAMES)
 def test_lab_fault(name):
     faults = {}
-    for path in sorted((ROOT / 'playbooks' / 'vars' / 'lab_sabotage').glob('*.yml')):
+    for path in sorted((ROOT / 'tests' / 'lab' / 'sabotage' / 'vars').glob('*.yml')):
         data = _yaml(path)
         assert list(data) == [path.stem], '%s must hold one fault named after the file' % path
         faults.update(data)
-        assert (ROOT / 'playbooks' / 'tasks' / 'lab_sabotage' / data[path.stem]['tasks']).is_file()
+        assert (ROOT / 'tests' / 'lab' / 'sabotage' / 'tasks' / data[path.stem]['tasks']).is_file()
     assert [f for f, e in faults.items() if name in e.get('checks', [])], 'no lab fault for %s' % name
 
 
