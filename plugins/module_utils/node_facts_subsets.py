@@ -650,11 +650,55 @@ KVM_MODULES = ('kvm_intel', 'kvm_amd')
 _MODPROBE_OPT_RE = re.compile(r'^\s*options\s+(kvm[-_](?:intel|amd))\s+(.*)$')
 
 
+def _is_qemu(name):
+    return name.startswith('qemu-kvm') or name.startswith('qemu-system')
+
+
+def _qemu_guest(argv):
+    """``(name, uuid)`` of the guest from a qemu command line: ``-name guest=NAME,...`` (libvirt)
+    or ``-name NAME``, and ``-uuid UUID`` (qemu's own options; libvirt passes both)."""
+    name = uuid = None
+    for i, arg in enumerate(argv[:-1]):
+        if arg == '-name' and name is None:
+            first = argv[i + 1].split(',')[0]
+            name = first[len('guest='):] if first.startswith('guest=') else first
+        elif arg == '-uuid' and uuid is None:
+            uuid = argv[i + 1]
+    return name or None, uuid
+
+
+def _qemu_processes(ctx):
+    """Running qemu guests in ``/proc``: a process whose ``comm`` starts with qemu-kvm or
+    qemu-system, or whose ``cmdline`` runs such a binary (``comm`` can differ: qemu's ``-name
+    process=`` renames it; kolla's nova_libvirt runs with the host's pid namespace, so its guests
+    are seen here); the guest's name and uuid from the command line when it can be read."""
+    found = []
+    for proc_dir in glob.glob(ctx.fs('/proc/[0-9]*')):
+        rel = proc_dir[len(ctx.root.rstrip('/')):] if ctx.root != '/' else proc_dir
+        comm = (_read_text(ctx, rel + '/comm') or '').strip()
+        try:
+            with open(ctx.fs(rel + '/cmdline'), 'rb') as handle:
+                argv = [a.decode('utf-8', 'replace') for a in handle.read().split(b'\0') if a]
+        except (IOError, OSError):
+            argv = []
+        exe = os.path.basename(argv[0]) if argv else ''
+        if not (_is_qemu(comm) or _is_qemu(exe)):
+            continue
+        entry = {'pid': int(rel.rstrip('/').split('/')[-1]), 'comm': comm or exe}
+        name, uuid = _qemu_guest(argv)
+        if name:
+            entry['guest'] = name
+        if uuid:
+            entry['uuid'] = uuid
+        found.append(entry)
+    return sorted(found, key=lambda e: e['pid'])
+
+
 def gather_nested_virt(ctx):
     """KVM nested virtualisation on a compute: CPU flags, the kvm_intel / kvm_amd ``nested``
     parameter (Intel Y/N, AMD 1/0: linux arch/x86/kvm/vmx/vmx.c and svm/svm.c), their refcount,
     modprobe.d ``options kvm_intel|kvm-intel|kvm_amd|kvm-amd nested=`` lines with file and line,
-    running qemu processes, and nova.conf ``[libvirt] cpu_mode`` / ``cpu_model_extra_flags``."""
+    running qemu processes (by comm or command line, with the guest's name), and nova.conf ``[libvirt] cpu_mode`` / ``cpu_model_extra_flags``."""
     out = {'cpu_flags': [], 'modules': {}, 'modprobe': [], 'qemu_processes': [], 'nova': None, 'error': None}
     cpuinfo = _read_text(ctx, '/proc/cpuinfo') or ''
     flags = set()
@@ -692,10 +736,7 @@ def gather_nested_virt(ctx):
                     out['modprobe'].append({'file': rel, 'line': no, 'module': m.group(1).replace('-', '_'),
                                             'value': value, 'enabled': value.lower() in ('1', 'y', 'yes', 'on', 'true'),
                                             'text': line.strip()})
-    for comm_path in glob.glob(ctx.fs('/proc/[0-9]*/comm')):
-        comm = (_read_text(ctx, comm_path[len(ctx.root.rstrip('/')):] if ctx.root != '/' else comm_path) or '').strip()
-        if comm.startswith('qemu-kvm') or comm.startswith('qemu-system'):
-            out['qemu_processes'].append({'pid': int(comm_path.split('/')[-2]), 'comm': comm})
+    out['qemu_processes'] = _qemu_processes(ctx)
     svc = ctx.service('nova-compute')
     conf_file = (svc.get('config_files') or ['/etc/nova/nova.conf'])[0]
     if os.path.exists(ctx.fs(conf_file)):

@@ -253,7 +253,8 @@ ansible_facts:
             - KVM nested virtualisation - C(cpu_flags) (vmx, svm, hypervisor), C(modules)
               (kvm_intel, kvm_amd - loaded, file, nested as the kernel renders it, nested_enabled,
               refcnt), C(modprobe) (each C(options kvm_intel|kvm-intel|kvm_amd|kvm-amd ... nested=)
-              line of /etc/modprobe.d/*.conf with file and line), C(qemu_processes) (pid, comm),
+              line of /etc/modprobe.d/*.conf with file and line), C(qemu_processes) (pid, comm, guest
+              and uuid from the qemu command line; found by comm or by the binary the command line runs),
               C(nova) (nova.conf C([libvirt] cpu_mode) with its line, C(cpu_model_extra_flags),
               C(virt_type)); for C(check_nested_virt).
           returned: when requested

@@ -63,7 +63,8 @@ DECLARATION = {
         'reads': (
             "/proc/cpuinfo flags, /sys/module/kvm_intel and /sys/module/kvm_amd (parameters/nested, refcnt), "
             "every /etc/modprobe.d/*.conf line 'options kvm_intel|kvm-intel|kvm_amd|kvm-amd ... nested=', "
-            "qemu-kvm / qemu-system-* processes in /proc, and nova.conf [libvirt] cpu_mode and "
+            "qemu-kvm / qemu-system-* processes in /proc (by comm or by the binary of their command line, "
+            "with the guest's -name and -uuid), and nova.conf [libvirt] cpu_mode and "
             "cpu_model_extra_flags through the layout. Wanted on: check_nested_virt_wanted_on."),
         'fix': (
             "fix_nested_virt writes /etc/modprobe.d/kvm-nested.conf (options <module> nested=1, backup kept) "
@@ -120,8 +121,10 @@ def evaluate(facts, params=None):
                                    '%s is loaded but %s cannot be read' % (mod, m.get('file')), dict(ev)))
             continue
         busy = bool(guests) or (m.get('refcnt') or 0) > 0
-        why = ('; %d guest process(es) hold %s (refcount %s): drain or reboot needed'
-               % (len(guests), mod, m.get('refcnt'))) if busy else '; no guest runs: a module reload applies it'
+        named = [g.get('guest') for g in guests if g.get('guest')]
+        why = ('; %d guest process(es)%s hold %s (refcount %s): drain or reboot needed'
+               % (len(guests), (' (%s%s)' % (', '.join(named[:5]), ', ...' if len(named) > 5 else '')) if named else '',
+                  mod, m.get('refcnt'))) if busy else '; no guest runs: a module reload applies it'
         if running:
             out.append(base.result(DECLARATION, 'nova.nested_virt_off', 'ok',
                                    '%s nested=%s' % (mod, m.get('nested')), ev))

@@ -72,6 +72,30 @@ def test_guests_block_the_reload(tmp_path):
     assert 'drain or reboot needed' in res[0]['summary'] and res[0]['evidence']['guests'][0]['comm'] == 'qemu-system-x86'
 
 
+def test_guests_found_by_qemu_command_line_and_named(tmp_path):
+    """A qemu process is a guest by its comm or by the binary its command line runs (qemu's
+    ``-name process=`` changes comm); the guest's name and uuid come from ``-name guest=`` and
+    ``-uuid`` (what libvirt passes); any other process, even one naming qemu in an argument, is not."""
+    root = node(tmp_path, refcnt='2', modprobe={'kvm.conf': 'options kvm_intel nested=0\n'})
+    base = tmp_path / 'root' / 'proc'
+    argv = ['/usr/bin/qemu-system-x86_64', '-name', 'guest=instance-0000002a,debug-threads=on',
+            '-uuid', '6d1f3c52-2b1e-4c5e-9a55-0b5a3c1f7e01', '-machine', 'pc-q35-7.2,accel=kvm']
+    put(tmp_path / 'root', '/proc/5001/comm', 'vm-web1\n')
+    (base / '5001' / 'cmdline').write_bytes(b'\0'.join(a.encode() for a in argv) + b'\0')
+    put(tmp_path / 'root', '/proc/5002/comm', 'qemu-kvm\n')
+    (base / '5002' / 'cmdline').write_bytes(b'/usr/libexec/qemu-kvm\0-name\0plain-guest\0')
+    put(tmp_path / 'root', '/proc/5003/comm', 'grep\n')
+    (base / '5003' / 'cmdline').write_bytes(b'grep\0qemu-system-x86_64\0')
+    nv = facts(root)['nested_virt']
+    assert nv['qemu_processes'] == [
+        {'pid': 5001, 'comm': 'vm-web1', 'guest': 'instance-0000002a', 'uuid': '6d1f3c52-2b1e-4c5e-9a55-0b5a3c1f7e01'},
+        {'pid': 5002, 'comm': 'qemu-kvm', 'guest': 'plain-guest'}]
+    got, res = run(root, wanted=True)
+    assert got == [('nova.nested_virt_off', 'warning')]
+    assert '2 guest process(es)' in res[0]['summary'] and 'instance-0000002a' in res[0]['summary'], res[0]['summary']
+    assert not nfs._qemu_guest(['qemu-system-x86_64', '-name'])[0]
+
+
 def test_cpu_mode_hides_vmx(tmp_path):
     nova = '[DEFAULT]\nhost = c1\n[libvirt]\nvirt_type = kvm\ncpu_mode = custom\ncpu_models = Cascadelake-Server-noTSX\n'
     root = node(tmp_path, nested='Y', nova=nova)
