@@ -78,7 +78,10 @@ DECLARATION = {
             "Disabled: enable it (openstack compute service set --enable) or record why (--disable-reason). "
             "Compute node without provider: restart nova-compute and read its [placement] errors. Provider "
             "without compute node: delete the stale compute service (check_nova_service_versions) or the "
-            "provider (openstack resource provider delete) after checking it has no allocations."),
+            "provider (openstack resource provider delete) after checking it has no allocations. A down "
+            "service whose row check_nova_service_versions reports in the same run as a stale row pinning "
+            "the minimum (nova.stale_service_pins_minimum) is that check's finding, repaired by "
+            "fix_nova_service_versions: it is listed here as skipped, not reported twice."),
         'verify': (
             "openstack compute service list shows the service up and enabled (or disabled with a reason); "
             "openstack hypervisor list shows it up; openstack resource provider list lists one provider "
@@ -95,9 +98,29 @@ def _g(item, *keys):
     return None
 
 
+# check_nova_service_versions owns the stale rows it reports (its fix removes them): this check
+# names them once, as skipped, instead of a second blocking result for the same row
+OWNER = ('check_nova_service_versions', 'nova.stale_service_pins_minimum', 'fix_nova_service_versions')
+
+
+def _owner_of(service, stale_rows):
+    """The stale-row result evidence (of OWNER) that is this API service, or None: same uuid
+    (the compute API's id at microversion 2.53), else the same binary and host."""
+    sid, binary, host = _g(service, 'id'), _g(service, 'binary', 'name'), _g(service, 'host')
+    for row in stale_rows or []:
+        if not isinstance(row, dict):
+            continue
+        if row.get('uuid') and sid and row['uuid'] == sid:
+            return row
+        if (row.get('binary'), row.get('host')) == (binary, host) and binary and host:
+            return row
+    return None
+
+
 def evaluate(facts, params=None):
     """``facts``: ``services``, ``hypervisors``, ``providers`` (lists as the compute and placement APIs
-    return them, None when that call failed) and ``errors`` ({api: message})."""
+    return them, None when that call failed), ``errors`` ({api: message}) and ``stale_rows`` (the
+    evidence of the open OWNER results of this run: uuid, host, binary, version, cell)."""
     facts = facts or {}
     params = params or {}
     ignore = set(params.get('ignore_providers') or [])
@@ -114,11 +137,23 @@ def evaluate(facts, params=None):
     hypervisors = facts.get('hypervisors') if isinstance(facts.get('hypervisors'), list) else []
     providers = facts.get('providers') if isinstance(facts.get('providers'), list) else []
     down_hosts = set()
+    stale_rows = facts.get('stale_rows') or []
     for s in services:
         binary, host = _g(s, 'binary', 'name'), _g(s, 'host')
         ev = {'binary': binary, 'host': host, 'zone': _g(s, 'availability_zone', 'zone'),
               'since': _g(s, 'updated_at'), 'status': _g(s, 'status'), 'state': _g(s, 'state'),
               'disabled_reason': _g(s, 'disabled_reason'), 'forced_down': bool(_g(s, 'is_forced_down', 'forced_down'))}
+        owner = _owner_of(s, stale_rows) if (s.get('state') == 'down' or s.get('status') == 'disabled') else None
+        if owner is not None:
+            down_hosts.add(host)
+            ev['owned_by'] = {'check': OWNER[0], 'id': OWNER[1], 'fix': OWNER[2], 'uuid': owner.get('uuid'),
+                              'version': owner.get('version'), 'cell': owner.get('cell')}
+            out.append(base.result(
+                DECLARATION, 'nova.service_down', 'skipped',
+                '%s on %s is %s (last report %s): the stale services row v%s that %s reports (%s) and %s removes; '
+                'not counted twice' % (binary, host, s.get('state'), ev['since'] or 'never', owner.get('version'),
+                                      OWNER[0], OWNER[1], OWNER[2]), ev))
+            continue
         if s.get('state') == 'down' and s.get('status') == 'enabled' and not ev['forced_down']:
             down_hosts.add(host)
             out.append(base.result(

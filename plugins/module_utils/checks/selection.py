@@ -76,6 +76,11 @@ def select(registry, requested=None, group_names=None, profile=None):
             cloud.append(name)
         if here:
             subsets += [s for s in entry.get('subsets') or [] if s not in subsets]
+    # cloud checks run in the registry's order, whatever order they were asked in: a later check
+    # may read an earlier one's results (check_compute_services leaves the stale rows that
+    # check_nova_service_versions reports to it)
+    order = list(registry)
+    cloud.sort(key=order.index)
     bulk = [n for n in host if registry[n].get('facts_only') and not registry[n].get('role')]
     roles = [n for n in host if n not in bulk]
     return {'requested': names, 'host': host, 'bulk': bulk, 'roles': roles, 'cloud': cloud,

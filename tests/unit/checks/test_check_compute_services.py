@@ -84,3 +84,25 @@ def test_api_failures_are_error_results_and_nothing_else_is_judged_from_them():
     assert ids(registry.evaluate(CHECK, {}, {})) == [('nova.compute_services_unreadable', 'error')] * 3
     assert ids(registry.evaluate(CHECK, {'services': 'garbage', 'hypervisors': None, 'providers': []}, {})) == [
         ('nova.compute_services_unreadable', 'error')] * 2
+
+
+def test_stale_row_owned_by_nova_service_versions_is_skipped_not_reported_twice():
+    """The lab's stale row (sd-stale-compute, down 30 days): check_nova_service_versions reports it
+    (critical, fix_nova_service_versions); here it is one skipped result naming that owner, by
+    uuid (the API's id at 2.53) or by binary and host. Another down service is still critical."""
+    stale = dict(svc('nova-compute', 'sd-stale-compute', state='down'), id='5e1c0000-0000-4000-8000-00000000dead')
+    facts = dict(CLEAN, services=CLEAN['services'] + [stale, svc('nova-compute', 'compute-3', state='down')])
+    before = ids(registry.evaluate(CHECK, facts, {}))
+    assert before == [('nova.service_down', 'critical')] * 2
+    for row in ({'uuid': stale['id'], 'host': 'other', 'binary': 'x', 'version': 66, 'cell': 'cell1'},
+                {'uuid': None, 'host': 'sd-stale-compute', 'binary': 'nova-compute', 'version': 66, 'cell': 'cell1'}):
+        res = registry.evaluate(CHECK, dict(facts, stale_rows=[row]), {})
+        assert ids(res) == [('nova.service_down', 'critical'), ('nova.service_down', 'skipped')]
+        [sk] = [r for r in res if r['status'] == 'skipped']
+        assert sk['evidence']['host'] == 'sd-stale-compute' and sk['fix'] is None
+        assert sk['evidence']['owned_by']['fix'] == 'fix_nova_service_versions'
+        assert 'check_nova_service_versions' in sk['summary'] and 'v66' in sk['summary']
+    # an up service of the same host is not skipped because of a stale row
+    up = dict(stale, state='up')
+    assert ids(registry.evaluate(CHECK, dict(CLEAN, services=CLEAN['services'] + [up],
+                                             stale_rows=[{'uuid': stale['id']}]), {})) == [('nova.service_down', 'ok')]
