@@ -6,7 +6,9 @@
 
 Runs on the controller only: reads ``stackdoctor_results`` / ``stackdoctor_actions`` of the
 targeted hosts from hostvars, applies waivers, computes the verdict and writes
-``report.json``, ``report.md`` and ``junit.xml`` to ``report_dir`` (on the controller).
+``report.json``, ``report.md``, ``report.html`` and ``junit.xml`` to ``report_dir`` (on the
+controller), and keeps the run's report.json in the history (``history_dir``, the last
+``history_keep`` runs), against which report.md and report.html show what changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,9 +18,16 @@ __metaclass__ = type
 import os
 import tempfile
 
+try:
+    from urllib.request import pathname2url
+except ImportError:  # pragma: no cover
+    from urllib import pathname2url
+
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import history
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import report as rp
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import report_html
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import results as sd
 
 DEFAULT_REPORT_DIR = 'stackdoctor-reports/latest'
@@ -33,11 +42,25 @@ ARGUMENT_SPEC = dict(
     phase=dict(type='str', default='diagnose'),
     profile=dict(type='str'),
     stats_blocking_limit=dict(type='int', default=rp.STATS_BLOCKING_MAX),
+    history_dir=dict(type='path'),
+    history_keep=dict(type='int', default=history.DEFAULT_KEEP),
+    runbook_base=dict(type='str'),
 )
 
 FILES = (('json', 'report.json', rp.render_json),
          ('markdown', 'report.md', rp.render_markdown),
+         ('html', 'report.html', None),
          ('junit', 'junit.xml', rp.render_junit))
+
+
+def default_runbook_base():
+    """The collection's docs/checks/ as a file:// URL (report.html links each check's runbook
+    there), or the relative docs/checks/ when this copy has no docs."""
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        'docs', 'checks')
+    if os.path.isdir(docs):
+        return 'file://' + pathname2url(docs) + '/'
+    return report_html.DEFAULT_RUNBOOK_BASE
 
 
 def _fact(hostvars_of_host, name):
@@ -146,17 +169,34 @@ class ActionModule(ActionBase):
         report = rp.build(results, actions, hosts, waivers=sd.to_plain(args.get('waivers')),
                           gate_severity=args['gate_severity'], title=args['title'],
                           phase=args['phase'], today=args.get('today'), report_host=report_host,
-                          missing_hosts=missing, profile=args.get('profile'))
+                          missing_hosts=missing, profile=args.get('profile'),
+                          groups=sd.to_plain(task_vars.get('groups')))
 
         report_dir = os.path.abspath(os.path.expanduser(args['report_dir']))
+        keep = args['history_keep']
+        history_dir = os.path.abspath(os.path.expanduser(args['history_dir'] or os.path.join(report_dir, history.RUNS_DIR)))
+        runbook_base = args.get('runbook_base') or default_runbook_base()
         paths = {}
         changed = False
         try:
             os.makedirs(report_dir, exist_ok=True)
+            if keep > 0:
+                # the previous run of the same profile, before this one joins the history
+                os.makedirs(history_dir, exist_ok=True)
+                previous = history.previous_run(history_dir, report['profile'])
+                report['run_id'] = history.new_run_id(report, history_dir)
+                report['changes'] = history.diff(previous, report) if previous else None
             for key, name, render in FILES:
                 path = os.path.join(report_dir, name)
-                changed = _write(path, render(report)) or changed
+                if key == 'html':
+                    content = report_html.render_html(report, runbook_base)
+                else:
+                    content = render(report)
+                changed = _write(path, content) or changed
                 paths[key] = path
+            if keep > 0:
+                paths['history'] = history.save_run(history_dir, report['run_id'], rp.render_json(report))
+                history.prune(history_dir, keep)
         except (IOError, OSError) as exc:
             result.update(failed=True, msg='stackdoctor.openstack.report: cannot write the report to %s: %s'
                           % (report_dir, exc), verdict=report['verdict'], blocking=report['blocking'])
@@ -171,6 +211,9 @@ class ActionModule(ActionBase):
                 len(report['blocking']),
                 '; '.join('%s %s on %s' % (b['status'], b['id'], b['host']) for b in report['blocking']),
                 paths['markdown'])
+        changes = report.get('changes')
+        if keep > 0:
+            msg += '; %s' % history.summary_line(changes)
         result.update(
             changed=changed,
             verdict=report['verdict'],
@@ -181,6 +224,12 @@ class ActionModule(ActionBase):
             profile=report['profile'],
             report_dir=report_dir,
             paths=paths,
+            run_id=report.get('run_id'),
+            history_dir=history_dir if keep > 0 else None,
+            changes=dict((k, len(changes.get(k) or [])) for k in ('new', 'fixed', 'persists', 'not_rechecked'))
+            if changes else None,
+            changes_since=(changes.get('previous') or {}).get('run_id') if changes else None,
+            changes_summary=history.summary_line(changes) if keep > 0 else 'history off (history_keep 0)',
             stats=rp.stats(report, paths, args['stats_blocking_limit']),
             msg=msg,
         )

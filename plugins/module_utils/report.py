@@ -177,10 +177,12 @@ def counts(results, hosts=None):
 
 def build(results, actions, hosts, waivers=None, gate_severity='error', title='stackdoctor report',
           phase='diagnose', today=None, now=None, report_host='localhost', missing_hosts=None,
-          profile=None):
+          profile=None, groups=None):
     """The report dict (what report.json holds).
 
     ``missing_hosts``: targeted hosts without any results; each gets an ``error`` result.
+    ``groups``: inventory group -> hosts; kept for the targeted hosts (report.html's host
+    group filter), without ``all``.
     """
     now = now or sd.utc_now()
     today = today or now[:10]
@@ -206,10 +208,24 @@ def build(results, actions, hosts, waivers=None, gate_severity='error', title='s
         'blocking': blocking,
         'counts': counts(results, hosts),
         'hosts': sorted(set(hosts or [])),
+        'groups': target_groups(groups, hosts),
         'results': results,
         'actions': list(actions or []),
         'waivers': waiver_list,
     }
+
+
+def target_groups(groups, hosts):
+    """``{group: sorted targeted hosts}`` without ``all`` and without empty groups."""
+    wanted = set(str(h) for h in hosts or [])
+    out = {}
+    for group, members in (groups or {}).items():
+        if group == 'all' or not isinstance(members, (list, tuple)):
+            continue
+        kept = sorted(set(str(m) for m in members) & wanted)
+        if kept:
+            out[str(group)] = kept
+    return out
 
 
 # set_stats (AWX artifacts) carries at most this many blocking results; the total is beside it.
@@ -344,6 +360,37 @@ def _by_target(results):
     return out + ['']
 
 
+# report.md lists at most this many entries per kind of change (report.html and report.json all)
+CHANGES_LIST_MAX = 50
+
+
+def _changes_markdown(changes):
+    """``## Since the previous run``: the history's diff (history.diff) of this run."""
+    out = ['## Since the previous run', '']
+    if not changes:
+        return out + ['No previous run of this profile in the history.', '']
+    prev = changes.get('previous') or {}
+    n = dict((k, len(changes.get(k) or [])) for k in ('new', 'fixed', 'persists', 'not_rechecked'))
+    out.append('Previous run %s (%s, %s, verdict %s): **%d new, %d fixed, %d persist**%s.' % (
+        _code(prev.get('run_id')), _text(prev.get('phase')), _text(prev.get('generated')),
+        _text(str(prev.get('verdict') or '').upper()), n['new'], n['fixed'], n['persists'],
+        (', %d not checked again' % n['not_rechecked']) if n['not_rechecked'] else ''))
+    out.append('')
+    for kind, title in (('new', 'New'), ('fixed', 'Fixed'), ('not_rechecked', 'Not checked again')):
+        items = changes.get(kind) or []
+        if not items:
+            continue
+        out.append('%s:' % title)
+        out.append('')
+        for c in items[:CHANGES_LIST_MAX]:
+            out.append('- %s %s on %s: %s' % (c.get('status'), _code(c.get('id')), _target(c.get('host')),
+                                              _text(c.get('summary'))))
+        if len(items) > CHANGES_LIST_MAX:
+            out.append('- ... and %d more (report.html, report.json)' % (len(items) - CHANGES_LIST_MAX))
+        out.append('')
+    return out
+
+
 def render_markdown(report):
     results = report['results']
     c = report['counts']
@@ -369,6 +416,9 @@ def render_markdown(report):
             '|---:|---:|---:|---:|---:|---:|---:|',
             '| %d | %d | %d | %d | %d | %d | %d |' % (c['critical'], c['error'], c['warning'], c['ok'],
                                                       c['skipped'], c['waived'], c['total']), '']
+
+    if 'changes' in report:
+        out += _changes_markdown(report.get('changes'))
 
     if results:
         out += _by_target(results)

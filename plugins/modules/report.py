@@ -11,7 +11,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: report
-short_description: Write the stackdoctor report (JSON, Markdown, JUnit) and compute the verdict
+short_description: Write the stackdoctor report (JSON, Markdown, HTML, JUnit), keep its history, compute the verdict
 version_added: 0.1.0
 description:
   - Runs on the controller (action plugin, no remote call), normally in a play on C(localhost).
@@ -21,7 +21,19 @@ description:
     C(stackdoctor.host_unreachable).
   - Applies waivers, computes the verdict (C(go) unless an un-waived result reaches
     O(gate_severity); severity ok = skipped < warning < error < critical) and writes
-    C(report.json), C(report.md) and C(junit.xml) into O(report_dir) on the controller.
+    C(report.json), C(report.md), C(report.html) and C(junit.xml) into O(report_dir) on the controller.
+  - C(report.html) is one self-contained page (inline style and script, no network fetch; it
+    works from a C(file://) URL and as an AWX artifact) - the verdict and profile, the blocking
+    results with evidence, fix command and runbook link, what changed since the previous run,
+    a host x check matrix coloured by the worst status (a click on a cell shows that host's
+    results for that check), filters by severity, check and host group. Every text is
+    HTML-escaped; evidence is masked as in the other reports.
+  - History - unless O(history_keep) is C(0), the run's C(report.json) is also kept as
+    C(<history_dir>/<run id>/report.json) (the last O(history_keep) runs). C(report.md) and
+    C(report.html) show, against the newest earlier run of the same O(profile), the findings
+    that are new, fixed, persist or were not checked again (identity - the finding id, the host
+    and the evidence keys the check declares as C(identity)). The playbook
+    C(stackdoctor.openstack.report_diff) compares any two runs.
   - An expired waiver stops applying and produces a C(warning) result
     C(stackdoctor.waiver_expired); a malformed waiver produces an C(error) result
     C(stackdoctor.waiver_invalid).
@@ -71,6 +83,19 @@ options:
         artifacts); C(stackdoctor_blocking_total) in RV(stats) has the total.
     type: int
     default: 20
+  history_dir:
+    description: Where the runs are kept; default C(<report_dir>/runs).
+    type: path
+  history_keep:
+    description: How many runs the history keeps (the oldest are removed); C(0) keeps none and shows no changes.
+    type: int
+    default: 20
+  runbook_base:
+    description:
+      - Where C(report.html) links the checks' runbook pages (C(<runbook_base><check>.md)), for
+        example a URL of the rendered docs. Default - the C(docs/checks/) directory of this
+        collection as a C(file://) URL.
+    type: str
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -149,9 +174,38 @@ paths:
     markdown:
       description: report.md
       type: str
+    html:
+      description: report.html
+      type: str
     junit:
       description: junit.xml
       type: str
+    history:
+      description: This run's report.json in the history (absent when O(history_keep) is C(0)).
+      type: str
+run_id:
+  description: The run's id in the history (C(YYYYmmddTHHMMSSZ-<phase>)); null when O(history_keep) is C(0).
+  returned: success
+  type: str
+  sample: 20261201T105300Z-diagnose
+history_dir:
+  description: Absolute path of the history directory; null when O(history_keep) is C(0).
+  returned: success
+  type: str
+changes:
+  description: Number of findings C(new), C(fixed), C(persists), C(not_rechecked) since the previous run of the profile; null when there is none.
+  returned: success
+  type: dict
+  sample: {new: 0, fixed: 3, persists: 1, not_rechecked: 0}
+changes_since:
+  description: Run id of the previous run compared with, or null.
+  returned: success
+  type: str
+changes_summary:
+  description: One line saying what changed since the previous run.
+  returned: success
+  type: str
+  sample: "since 20261201T105300Z-diagnose (diagnose): 0 new, 3 fixed, 1 persist"
 stats:
   description:
     - Bounded data for C(ansible.builtin.set_stats) (AWX job artifacts, workflow conditions),

@@ -14,6 +14,8 @@ PHASE=$ROOT/tests/tools/phase.sh
 REPORTS=$ROOT/stackdoctor-reports/demo
 LOGS=$ROOT/.cache/demo
 INV=inventories/lab/hosts.yml
+# one history for the three runs: each report shows what changed since the run before it
+HIST=(-e stackdoctor_report_history_dir="$REPORTS/runs")
 t0=$(date +%s.%N)
 
 # run one playbook, its output in $LOGS/<name>.log; show the verdict/summary lines
@@ -23,7 +25,7 @@ play() {
         # result lines only: a TASK/HANDLER header names what a task checks, not what happened
         # ("TASK [... : Fail if a removed allocation is still there]" is printed before it passes)
         grep -v -E "^(TASK|RUNNING HANDLER|PLAY) \[" "$LOGS/$name.log" \
-            | grep -E "^ +- '(report|verdict):|CHANGED:|removed|^ +- +consumer|msg: .*(added|removed)" \
+            | grep -E "^ +- '(report|html|changes|verdict):|CHANGED:|removed|^ +- +consumer|msg: .*(added|removed)" \
             | sed 's/^ */    /' | head -20
         echo "    (full output: $LOGS/$name.log)"
     else
@@ -38,11 +40,11 @@ echo "== stackdoctor demo: a real OpenStack control plane on 127.0.0.1 + node co
 $PHASE demo:1-lab-up make -s lab-up || exit 1
 $PHASE demo:2-sabotage "$0" _play sabotage tests/lab/sabotage/lab_sabotage.yml -e fault=all || exit 1
 $PHASE demo:3-diagnose "$0" _play diagnose-before playbooks/diagnose.yml \
-    -e stackdoctor_report_dir="$REPORTS/1-before" -e 'stackdoctor_report_title="stackdoctor demo: before"' || exit 1
+    -e stackdoctor_report_dir="$REPORTS/1-before" "${HIST[@]}" -e 'stackdoctor_report_title="stackdoctor demo: before"' || exit 1
 $PHASE demo:4-remediate "$0" _play remediate playbooks/remediate.yml \
-    -e stackdoctor_report_dir="$REPORTS/2-remediate" -e 'stackdoctor_report_title="stackdoctor demo: remediation"' || exit 1
+    -e stackdoctor_report_dir="$REPORTS/2-remediate" "${HIST[@]}" -e 'stackdoctor_report_title="stackdoctor demo: remediation"' || exit 1
 $PHASE demo:5-diagnose-again "$0" _play diagnose-after playbooks/diagnose.yml \
-    -e stackdoctor_report_dir="$REPORTS/3-after" -e 'stackdoctor_report_title="stackdoctor demo: after"' || exit 1
+    -e stackdoctor_report_dir="$REPORTS/3-after" "${HIST[@]}" -e 'stackdoctor_report_title="stackdoctor demo: after"' || exit 1
 total=$(awk -v s="$t0" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
 
 python "$ROOT/tests/demo/summary.py" "$REPORTS" || exit 1

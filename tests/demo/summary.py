@@ -88,6 +88,21 @@ def describe_targets(report, scopes):
     return line
 
 
+def describe_changes(report):
+    """One line: what changed since the previous run (report.json's `changes`, history.py)."""
+    if 'changes' not in report:
+        return 'no history kept'
+    changes = report.get('changes')
+    if not changes:
+        return 'no previous run of this profile'
+    n = dict((k, len(changes.get(k) or [])) for k in ('new', 'fixed', 'persists', 'not_rechecked'))
+    line = 'since %s: %d new, %d fixed, %d persist' % (
+        (changes.get('previous') or {}).get('run_id'), n['new'], n['fixed'], n['persists'])
+    if n['not_rechecked']:
+        line += ', %d not checked again' % n['not_rechecked']
+    return line
+
+
 def load(d, name):
     with open(os.path.join(d, name, 'report.json')) as f:
         return json.load(f)
@@ -139,9 +154,23 @@ def main(d):
     except Exception as e:  # the summary must not hide the reports
         print('(could not read the guard consumers: %s)' % e)
 
+    print('\nwhat changed (report history: %s):' % os.path.join(os.path.abspath(d), 'runs'))
+    for name, rep in (('before -> after remediation', fix), ('after remediation -> after', after)):
+        print('  %s: %s' % (name, describe_changes(rep)))
+        if name.startswith('before'):
+            for c in (rep.get('changes') or {}).get('fixed') or []:
+                print('    fixed: %s %s on %s' % (c.get('status'), c.get('id'), c.get('host')))
+            for c in (rep.get('changes') or {}).get('persists') or []:
+                print('    persists: %s %s on %s' % (c.get('status'), c.get('id'), c.get('host')))
+    print('  any two runs: ansible-playbook stackdoctor.openstack.report_diff -e stackdoctor_report_history_dir=%s'
+          ' [-e stackdoctor_diff_old=<run id> -e stackdoctor_diff_new=<run id>]' % os.path.join(os.path.abspath(d), 'runs'))
+
     print('\nreports (report.md, report.json, junit.xml):')
     for n in ('1-before', '2-remediate', '3-after'):
         print('  %s' % os.path.join(os.path.abspath(d), n, 'report.md'))
+    print('the page to open (report.html):')
+    for n in ('1-before', '3-after'):
+        print('  file://%s' % os.path.join(os.path.abspath(d), n, 'report.html'))
     if not ok:
         print('\ndemo: the reports do not show fault found then repaired', file=sys.stderr)
     return 0 if ok else 1

@@ -50,3 +50,11 @@ def test_result_scope_field_wins_over_an_unknown_check():
     report = {'hosts': ['stackdoctor-lab'],
               'results': [{'host': 'stackdoctor-lab', 'check': 'check_new', 'scope': 'cloud'}]}
     assert summary.targets(report, {}) == ([], ['stackdoctor-lab'], [], [])
+
+
+def test_changes_described_in_one_line():
+    assert summary.describe_changes({}) == 'no history kept'
+    assert summary.describe_changes({'changes': None}) == 'no previous run of this profile'
+    rep = {'changes': {'previous': {'run_id': '20261201T100000Z-diagnose'}, 'new': [], 'persists': [{}],
+                       'fixed': [{}, {}], 'not_rechecked': []}}
+    assert summary.describe_changes(rep) == 'since 20261201T100000Z-diagnose: 0 new, 2 fixed, 1 persist'

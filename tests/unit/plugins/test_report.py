@@ -5,6 +5,7 @@
 """The report: waivers, verdict, JSON / Markdown / JUnit rendering, the report action."""
 import copy
 import json
+import os
 import pathlib
 import xml.etree.ElementTree as ET
 
@@ -277,7 +278,10 @@ def test_action_writes_files_and_reports_missing_hosts(tmp_path):
     assert out['changed'] is True
     assert out['verdict'] == rp.GO  # the only critical is waived, the gate is critical
     assert out['blocking'] == []
-    assert sorted(out['paths']) == ['json', 'junit', 'markdown']
+    assert sorted(out['paths']) == ['history', 'html', 'json', 'junit', 'markdown']
+    assert pathlib.Path(out['paths']['html']).read_text().startswith('<!DOCTYPE html>')
+    assert out['paths']['history'] == str(tmp_path / 'r' / 'runs' / out['run_id'] / 'report.json')
+    assert out['changes'] is None and out['changes_summary'] == 'no previous run of this profile'
     data = json.loads(pathlib.Path(out['paths']['json']).read_text())
     ids = set((r['id'], r['host']) for r in data['results'])
     assert ('stackdoctor.host_unreachable', 'down-1') in ids
@@ -365,3 +369,57 @@ def test_action_returns_stats(tmp_path):
     assert out['stats']['stackdoctor_verdict'] == out['verdict']
     assert len(out['stats']['stackdoctor_blocking']) <= 1
     assert out['stats']['stackdoctor_blocking_total'] == len(out['blocking'])
+
+
+def test_action_keeps_history_and_shows_changes(tmp_path):
+    hv = {'volume-1': {'stackdoctor_results': [r for r in DATA['results'] if r['host'] == 'volume-1']},
+          'localhost': {}}
+    args = {'hosts': ['volume-1'], 'report_dir': str(tmp_path / 'a'), 'today': TODAY,
+            'history_dir': str(tmp_path / 'h'), 'history_keep': 2}
+    first = _run_report(args, hv)
+    fixed = copy.deepcopy(hv)
+    for r in fixed['volume-1']['stackdoctor_results']:
+        r['status'] = 'ok'
+    second = _run_report(dict(args, report_dir=str(tmp_path / 'b')), fixed)
+    assert second['changes_since'] == first['run_id'] and second['changes']['fixed'] == 1
+    assert 'since %s (test' % first['run_id'] in second['msg'] or '1 fixed' in second['changes_summary']
+    md = pathlib.Path(second['paths']['markdown']).read_text()
+    assert '**0 new, 1 fixed, 0 persist**' in md
+    assert 'id="n-fixed">1 fixed' in pathlib.Path(second['paths']['html']).read_text()
+    third = _run_report(dict(args, report_dir=str(tmp_path / 'c')), fixed)
+    assert len(os.listdir(str(tmp_path / 'h'))) == 2 and third['changes']['fixed'] == 0
+    off = _run_report(dict(args, report_dir=str(tmp_path / 'd'), history_keep=0), fixed)
+    assert off['run_id'] is None and 'history' not in off['paths']
+    assert 'Since the previous run' not in pathlib.Path(off['paths']['markdown']).read_text()
+
+
+def test_report_diff_action(tmp_path):
+    from ansible_collections.stackdoctor.openstack.plugins.action import report_diff
+    hv = {'volume-1': {'stackdoctor_results': [r for r in DATA['results'] if r['host'] == 'volume-1']},
+          'localhost': {}}
+    args = {'hosts': ['volume-1'], 'report_dir': str(tmp_path / 'a'), 'today': TODAY}
+    first = _run_report(args, hv)
+    ok = copy.deepcopy(hv)
+    for r in ok['volume-1']['stackdoctor_results']:
+        r['status'] = 'ok'
+    second = _run_report(args, ok)
+    out = _run_action(report_diff.ActionModule, {'history_dir': str(tmp_path / 'a' / 'runs')})
+    assert not out.get('failed'), out
+    assert (out['old']['run_id'], out['new']['run_id']) == (first['run_id'], second['run_id'])
+    assert out['counts']['fixed'] == 1 and out['lines'][-1].startswith('0 new, 1 fixed')
+    back = _run_action(report_diff.ActionModule, {'history_dir': str(tmp_path / 'a' / 'runs'),
+                                                  'old': second['run_id'], 'new': first['run_id']})
+    assert back['counts']['new'] == 1
+    bad = _run_action(report_diff.ActionModule, {'history_dir': str(tmp_path / 'nothing')})
+    assert bad['failed'] and 'no run kept' in bad['msg']
+
+
+def _run_action(cls, args):
+    from ansible.playbook.task import Task
+    from ansible.playbook.play_context import PlayContext
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    task = Task()
+    task.args = args
+    loader = DataLoader()
+    return cls(task, _Connection(), PlayContext(), loader, Templar(loader=loader), None).run(task_vars={})
