@@ -28,6 +28,7 @@ import traceback
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import amqp_probe
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import cred_probe
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import ha_facts
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import log_signatures
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_data
@@ -39,7 +40,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
                 'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
-                'credentials')
+                'credentials', 'ceph')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -1243,12 +1244,13 @@ GATHERERS = {
     'messaging': gather_messaging,
     'disk': gather_disk,
     'credentials': gather_credentials,
+    'ceph': ha_facts.gather_ceph,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
-         'credentials')
+         'credentials', 'ceph')
 
 
 def gather(subsets, ctx):

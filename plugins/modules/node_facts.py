@@ -31,9 +31,9 @@ options:
     type: list
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance, nested_virt, services, messaging, disk, credentials]
+              cinder_glance, nested_virt, services, messaging, disk, credentials, ceph]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance, nested_virt, services, messaging, disk, credentials]
+              cinder_glance, nested_virt, services, messaging, disk, credentials, ceph]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -297,6 +297,19 @@ ansible_facts:
               (password sections - C(section), C(line), C(auth_url), C(username), C(project), and
               C(probe), a token request - C(status), C(token) ok|refused|error|unreachable|timeout).
             - Passwords never leave the node.
+          returned: when requested
+          type: dict
+        ceph:
+          description:
+            - C(ceph -s -f json) where a ceph client, the cluster's conf and a keyring are present - on the
+              host (C(where=host)), else in a monitor or client container of the layout (ceph-ansible
+              C(ceph-mon-*), cephadm C(ceph-*-mon-*), kolla C(cinder_volume) / C(glance_api) / C(nova_compute);
+              override with the layout entry C(ceph) - C(containers), C(client_id), C(cluster)).
+            - C(present), C(where), C(container), C(client_id), C(command), C(rc), C(status) (C(status)
+              HEALTH_OK|HEALTH_WARN|HEALTH_ERR, C(checks) - C(code), C(severity), C(message), C(count),
+              C(muted) - C(quorum_names), C(num_mons), C(num_osds), C(num_up_osds), C(pgs_by_state)),
+              C(error) (why the command failed) and C(looked_at) (where a client was looked for).
+            - Bounded by O(command_timeout) (C(--connect-timeout) and C(timeout)). Keyrings are never read.
           returned: when requested
           type: dict
 changed:

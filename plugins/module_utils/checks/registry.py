@@ -35,6 +35,7 @@ CHECKS = (
     'disk_space',
     'service_roles',
     'service_credentials',
+    'ceph_health',
 )
 
 _CACHE = {}

@@ -57,9 +57,10 @@ def test_packaged_node_all_subsets(tmp_path, capsys):
     out = run_module(capsys, root=str(root))
     assert out['changed'] is False
     facts = out['ansible_facts']['stackdoctor_node_facts']
-    assert set(facts) == {'layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
-                          'qemu_img', 'cinder_glance', 'target_address', 'nested_virt', 'services', 'messaging',
-                          'disk', 'credentials'}
+    assert {'layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
+            'qemu_img', 'cinder_glance', 'target_address', 'nested_virt', 'services', 'messaging',
+            'disk', 'credentials', 'ceph'} <= set(facts)
+    assert set(facts) == set(node_facts_subsets.SUBSET_NAMES)
     assert facts['layout']['flavour'] == 'packaged'
     cinder = facts['cinder']
     assert cinder['found'] and cinder['error'] is None
