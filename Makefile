@@ -54,7 +54,7 @@ SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-en
   no-get-exception no-illegal-filenames no-smart-quotes pep8 replace-urlopen runtime-metadata shebang \
   symlinks use-argspec-type-path use-compat-six validate-modules yamllint
 
-.PHONY: test unit lint sanity docs build molecule integration test-times gen new-pair
+.PHONY: test unit lint sanity docs build molecule integration test-times gen new-pair browser
 # Regenerate docs/checks/<check>.md and README's checks table from the check declarations.
 gen: deps
 	python tools/devtool.py docs
@@ -71,6 +71,7 @@ test: deps
 	@$(PHASE) lint $(MAKE) -s lint
 	@$(PHASE) sanity $(MAKE) -s sanity
 	@$(PHASE) docs $(MAKE) -s docs
+	@$(PHASE) browser $(MAKE) -s browser
 	@$(PHASE) build $(MAKE) -s build
 	@$(PHASE) molecule $(MAKE) -s molecule
 	@$(PHASE) integration $(MAKE) -s integration
@@ -79,10 +80,20 @@ test: deps
 test-times:
 	@echo; echo "== time per phase of make test =="; cat $(PHASE_LOG)
 	@echo "(molecule scenarios: $(MOLECULE_SCENARIOS); each passed create, prepare, converge, idempotence, verify)"
-	@python tests/tools/summary.py .cache/junit-unit.xml .cache/junit-integration.xml
+	@python tests/tools/summary.py .cache/junit-unit.xml .cache/junit-browser.xml .cache/junit-integration.xml
 
 unit: deps
 	pytest -q tests/unit --junitxml=.cache/junit-unit.xml
+
+# report.html in headless Chromium (tests/browser, recorded results, no lab). Debian's chromium
+# and chromium-driver are installed here, on the test path only (make demo does not need them).
+BROWSER_PACKAGES := chromium chromium-driver
+browser: deps
+	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "apt (browser test):$$missing"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; fi
+	STACKDOCTOR_BROWSER_REQUIRED=1 pytest -q tests/browser --junitxml=.cache/junit-browser.xml
+	@cat .cache/browser/render-times.txt
 
 lint: deps
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/roles:$(CURDIR)/roles ansible-lint --profile production --offline -q
