@@ -117,6 +117,7 @@ docs: deps
 	  ansible-doc -t filter stackdoctor.openstack.$$f >/dev/null || { echo "ansible-doc failed for filter $$f"; exit 1; }; done; \
 	  echo "ansible-doc filters: $$(ls plugins/filter/*.yml | wc -l) ok"
 	@ansible-doc -t lookup stackdoctor.openstack.checks >/dev/null && echo "ansible-doc lookup checks: ok"
+	@ansible-doc -t callback stackdoctor.openstack.progress | grep -q 'interval' && echo "ansible-doc callback progress: ok"
 	@python tools/devtool.py docs --check && echo "docs/checks/*.md and README's checks table match the declarations"
 
 build: deps
