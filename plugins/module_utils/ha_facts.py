@@ -13,11 +13,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import fnmatch
+import glob
 import json
 import os
+import re
+import socket
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import log_signatures
 
 DEFAULT_COMMAND_TIMEOUT = 30
 
@@ -219,4 +224,246 @@ def gather_ceph(ctx):
             out.update(sub, present=True, where='container', container=name, client_id=cid, conf=conf,
                        command='%s exec %s %s' % (cli, name, ' '.join(argv)))
             return out
+    return out
+
+
+# ---------------------------------------------------------------------------
+# haproxy
+# ---------------------------------------------------------------------------
+# haproxy's config per layout flavour (the layout entry `haproxy` wins when it names one):
+#  - Debian/Ubuntu haproxy package: /etc/haproxy/haproxy.cfg, whose default global section has
+#    `stats socket /run/haproxy/admin.sock mode 660 level admin`;
+#  - kolla-ansible: /etc/kolla/haproxy/haproxy.cfg (loadbalancer role), socket
+#    /var/lib/kolla/haproxy/haproxy.sock in the named volume haproxy_socket
+#    (ansible/roles/loadbalancer/templates/haproxy/haproxy_main.cfg.j2);
+#  - TripleO: puppet-generated haproxy config, socket /var/lib/haproxy/stats bind-mounted from
+#    the host (puppet-tripleo manifests/haproxy.pp; THT haproxy-pacemaker-puppet.yaml storage map).
+HAPROXY_CONFIGS = {
+    'packaged': ['/etc/haproxy/haproxy.cfg'],
+    'juju': ['/etc/haproxy/haproxy.cfg'],
+    'kolla': ['/etc/kolla/haproxy/haproxy.cfg'],
+    'tripleo': [layout_mod.PG + '/haproxy/etc/haproxy/haproxy.cfg'],
+}
+HAPROXY_SOCKETS = {
+    'packaged': ['/run/haproxy/admin.sock'],
+    'juju': ['/run/haproxy/admin.sock', '/var/run/haproxy/admin.sock'],
+    'kolla': ['/var/lib/kolla/haproxy/haproxy.sock'],
+    'tripleo': ['/var/lib/haproxy/stats'],
+}
+# a container's socket directory, as the host sees it
+KOLLA_HAPROXY_SOCKET_DIR = '/var/lib/kolla/haproxy'
+HAPROXY_MAX_BYTES = 8 * 1024 * 1024
+
+
+def haproxy_socket_paths(text):
+    """``stats socket <path>`` lines of a haproxy config -> unix socket paths (in order)."""
+    out = []
+    for raw in (text or '').splitlines():
+        line = raw.split('#', 1)[0].strip()
+        words = line.split()
+        if len(words) >= 3 and words[0] == 'stats' and words[1] == 'socket':
+            path = words[2]
+            if path.startswith('unix@'):
+                path = path[len('unix@'):]
+            if path.startswith('/') and path not in out:
+                out.append(path)
+    return out
+
+
+def _host_socket_path(ctx, path):
+    """Where a socket path of the config is on the host (kolla: in the haproxy_socket volume)."""
+    layout = ctx.layout or {}
+    if layout.get('flavour') == 'kolla' and path.startswith(KOLLA_HAPROXY_SOCKET_DIR + '/'):
+        engine = layout.get('container_cli')
+        base = layout_mod.ENGINE_VOLUMES.get(engine) or layout_mod.ENGINE_VOLUMES['docker']
+        return '%s/haproxy_socket/_data/%s' % (base, path[len(KOLLA_HAPROXY_SOCKET_DIR) + 1:])
+    return path
+
+
+def parse_show_stat(text):
+    """haproxy ``show stat`` CSV -> [{pxname, svname, status, check_status, ...}] (by header name).
+
+    The first line is ``# pxname,svname,qcur,...`` (management guide, 9.1 "CSV format"); fields
+    are read by name, so older/newer column sets both work. Raises ValueError without a header.
+    """
+    lines = [l for l in (text or '').splitlines() if l.strip()]
+    if not lines or not lines[0].startswith('# '):
+        raise ValueError('no "# pxname,svname,..." header: %r' % (lines[0][:80] if lines else ''))
+    header = lines[0][2:].split(',')
+    rows = []
+    keep = ('pxname', 'svname', 'status', 'check_status', 'check_code', 'check_desc', 'last_chk', 'lastchg',
+            'chkfail', 'chkdown', 'downtime', 'act', 'bck', 'weight', 'addr', 'type', 'agent_status')
+    for line in lines[1:]:
+        values = line.split(',')
+        row = dict((h, values[i] if i < len(values) else '') for i, h in enumerate(header) if h in keep)
+        rows.append(row)
+    return rows
+
+
+def _show_stat(ctx, host_path):
+    seconds = float(ctx.params.get('probe_timeout') or 5)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(seconds)
+    try:
+        sock.connect(ctx.fs(host_path))
+        sock.sendall(b'show stat\n')
+        chunks, size = [], 0
+        while size < HAPROXY_MAX_BYTES:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+            size += len(data)
+    finally:
+        sock.close()
+    return b''.join(chunks).decode('utf-8', 'replace'), size >= HAPROXY_MAX_BYTES
+
+
+def gather_haproxy(ctx):
+    """haproxy's ``show stat`` through its stats socket (unix socket, bounded by probe_timeout).
+
+    ``{present, config, sockets: [{path, host_path, exists}], socket, rows: [{pxname, svname,
+    status, check_status, check_desc, last_chk, lastchg, ...}], truncated, error}``.
+    ``present`` is true when a stats socket file of the config (or the flavour's default) exists.
+    """
+    layout = ctx.layout or {}
+    flavour = layout.get('flavour') or 'packaged'
+    svc = ctx.service('haproxy')
+    out = {'present': False, 'config': None, 'sockets': [], 'socket': None, 'rows': [], 'truncated': False,
+           'error': None}
+    configs = list(svc.get('config_files') or []) + [c for c in HAPROXY_CONFIGS.get(flavour, []) if c not in
+                                                      (svc.get('config_files') or [])]
+    paths = []
+    if svc.get('stats_socket'):
+        wanted = svc['stats_socket']
+        paths = [wanted] if isinstance(wanted, str) else list(wanted)
+    for conf in configs:
+        if os.path.isfile(ctx.fs(conf)):
+            out['config'] = conf
+            try:
+                with open(ctx.fs(conf)) as handle:
+                    paths += [p for p in haproxy_socket_paths(handle.read()) if p not in paths]
+            except (IOError, OSError) as exc:
+                out['error'] = {'file': conf, 'line': None, 'message': 'cannot read: %s' % (exc.strerror or exc)}
+            break
+    paths += [p for p in HAPROXY_SOCKETS.get(flavour, []) if p not in paths]
+    for path in paths:
+        host = _host_socket_path(ctx, path)
+        out['sockets'].append({'path': path, 'host_path': host, 'exists': os.path.exists(ctx.fs(host))})
+    # a config without a socket file is haproxy installed but not running here (a package pulled
+    # in, a standby): not this check's business (check_services_running reports stopped services)
+    out['present'] = any(s['exists'] for s in out['sockets'])
+    if not out['present']:
+        return out
+    errors = []
+    for item in out['sockets']:
+        if not item['exists']:
+            continue
+        try:
+            text, truncated = _show_stat(ctx, item['host_path'])
+            rows = parse_show_stat(text)
+        except (IOError, OSError) as exc:
+            errors.append('%s: %s' % (item['host_path'], getattr(exc, 'strerror', None) or exc))
+            continue
+        except ValueError as exc:
+            errors.append('%s: unexpected answer to "show stat": %s' % (item['host_path'], exc))
+            continue
+        out.update(socket=item['host_path'], rows=rows, truncated=truncated, error=None)
+        return out
+    out['error'] = {'file': None, 'line': None, 'message': '; '.join(errors)}
+    return out
+
+
+# ---------------------------------------------------------------------------
+# log_signatures: the signature table over every log of the layout's services
+# ---------------------------------------------------------------------------
+# which rows of log_signatures.SIGNATURES apply to which layout service's log ('any' rows: all)
+SIGNATURE_SERVICES = {
+    'cinder-volume': ('cinder-volume',),
+    'nova-compute': ('nova-compute',),
+    'nova-control': ('nova-api', 'nova-conductor', 'nova-scheduler'),
+}
+LOG_TIMES_KEPT = 20
+LOG_MAX_MATCHES = 500
+_TIME_RE = re.compile(r'^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)')
+
+
+def signature_rows(service):
+    """Signature ids that apply to a layout service's log."""
+    rows = []
+    for sig in log_signatures.SIGNATURES:
+        wanted = SIGNATURE_SERVICES.get(sig['service'])
+        if sig['service'] == 'any' or (wanted and service in wanted):
+            rows.append(sig['id'])
+    return rows
+
+
+def _log_path(ctx, patterns):
+    for pattern in patterns or []:
+        real = ctx.fs(pattern)
+        if any(c in pattern for c in '*?['):
+            hits = sorted(glob.glob(real), key=os.path.getmtime, reverse=True)
+            if hits:
+                return hits[0][len(ctx.root.rstrip('/')):] if ctx.root not in ('', '/') else hits[0]
+        elif os.path.isfile(real):
+            return pattern
+    return None
+
+
+def summarize_matches(matches, ids):
+    """scan()'s matches -> {id: {count_kept, last_time, last_line, last_text, times}} (times from the
+    oslo.log prefix 'YYYY-MM-DD HH:MM:SS', the node's local time; None when a line has none)."""
+    out = {}
+    for m in matches:
+        sig = out.setdefault(m['signature'], {'times': [], 'last_time': None, 'last_line': None, 'last_text': None,
+                                              'untimed': 0})
+        t = _TIME_RE.match(m.get('text') or '')
+        when = '%s %s' % t.groups() if t else None
+        if when:
+            sig['times'].append(when)
+        else:
+            sig['untimed'] += 1
+        sig.update(last_time=when or sig['last_time'], last_line=m.get('line_no'), last_text=m.get('text'))
+    for sig in out.values():
+        sig['times'] = sig['times'][-LOG_TIMES_KEPT:]
+    return dict((k, v) for k, v in out.items() if k in ids)
+
+
+def gather_log_signatures(ctx):
+    """The signature table over the last ``log_tail_bytes`` of every log of the layout's services.
+
+    ``{now (node local time), logs: [{service, file, size, truncated, lines_scanned, rows,
+    signatures: {id: {count, times (last 20), last_time, last_line, last_text (masked),
+    untimed}}, error}]}``; one log per file (services sharing a file are listed together).
+    """
+    out = {'now': datetime.datetime.now().strftime('%Y-%m-%d %H:%M:%S'), 'logs': []}
+    tail = ctx.params.get('log_tail_bytes') or log_signatures.DEFAULT_TAIL_BYTES
+    seen = {}
+    for name, svc in sorted(((ctx.layout or {}).get('services') or {}).items()):
+        rows = signature_rows(name)
+        path = _log_path(ctx, (svc or {}).get('log_files') or [])
+        if not rows or not path:
+            continue
+        if path in seen:
+            seen[path]['services'].append(name)
+            seen[path]['rows'] = sorted(set(seen[path]['rows']) | set(rows))
+            continue
+        seen[path] = {'services': [name], 'rows': rows}
+    for path, item in sorted(seen.items()):
+        entry = {'services': item['services'], 'file': path, 'rows': item['rows'], 'size': None,
+                 'truncated': False, 'lines_scanned': 0, 'signatures': {}, 'error': None}
+        try:
+            res = log_signatures.scan(ctx.fs(path), item['rows'], LOG_MAX_MATCHES, tail)
+        except (IOError, OSError) as exc:
+            entry['error'] = {'file': path, 'line': None, 'message': 'cannot read: %s' % (exc.strerror or exc)}
+            out['logs'].append(entry)
+            continue
+        entry.update(size=res['size'], truncated=res['truncated'], lines_scanned=res['lines_scanned'])
+        sigs = summarize_matches(res['matches'], item['rows'])
+        for sig_id, count in res['counts'].items():
+            if count:
+                sigs.setdefault(sig_id, {'times': [], 'last_time': None, 'last_line': None, 'last_text': None,
+                                         'untimed': 0})['count'] = count
+        entry['signatures'] = sigs
+        out['logs'].append(entry)
     return out

@@ -40,7 +40,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
                 'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
-                'credentials', 'ceph')
+                'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -932,6 +932,38 @@ def gather_services(ctx):
 
 
 # ---------------------------------------------------------------------------
+# debug
+# ---------------------------------------------------------------------------
+def gather_debug(ctx):
+    """``[DEFAULT] debug`` of each OpenStack service's config file (oslo.log's option).
+
+    ``{configs: [{file, services, value, line, enabled, logs: [{service, file, bytes}], error}]}``;
+    ``enabled`` follows oslo.config's boolean words (true/1/yes/on), unset is off.
+    """
+    out = {'configs': []}
+    for path, names in _config_files_by_service(ctx):
+        item = {'file': path, 'services': names, 'value': None, 'line': None, 'enabled': False, 'logs': [],
+                'error': None}
+        conf, err = _read_oslo(ctx, path)
+        if err:
+            item['error'] = err
+        else:
+            entry = conf.entry('DEFAULT', 'debug')
+            if entry is not None:
+                item.update(value=entry.value, line=entry.line,
+                            enabled=str(entry.value).strip().lower() in TRUE_WORDS)
+        for name in names:
+            log = _first_log(ctx, ctx.service(name).get('log_files') or [])
+            if log:
+                try:
+                    item['logs'].append({'service': name, 'file': log, 'bytes': os.path.getsize(ctx.fs(log))})
+                except (IOError, OSError):
+                    pass
+        out['configs'].append(item)
+    return out
+
+
+# ---------------------------------------------------------------------------
 # messaging
 # ---------------------------------------------------------------------------
 # Options of the rabbit_host era that transport_url replaced (oslo.messaging impl_rabbit.py
@@ -1245,12 +1277,15 @@ GATHERERS = {
     'disk': gather_disk,
     'credentials': gather_credentials,
     'ceph': ha_facts.gather_ceph,
+    'haproxy': ha_facts.gather_haproxy,
+    'debug': gather_debug,
+    'log_signatures': ha_facts.gather_log_signatures,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
-         'credentials', 'ceph')
+         'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures')
 
 
 def gather(subsets, ctx):

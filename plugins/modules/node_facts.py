@@ -31,9 +31,11 @@ options:
     type: list
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance, nested_virt, services, messaging, disk, credentials, ceph]
+              cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
+              log_signatures]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
-              cinder_glance, nested_virt, services, messaging, disk, credentials, ceph]
+              cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
+              log_signatures]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -310,6 +312,32 @@ ansible_facts:
               C(muted) - C(quorum_names), C(num_mons), C(num_osds), C(num_up_osds), C(pgs_by_state)),
               C(error) (why the command failed) and C(looked_at) (where a client was looked for).
             - Bounded by O(command_timeout) (C(--connect-timeout) and C(timeout)). Keyrings are never read.
+          returned: when requested
+          type: dict
+        haproxy:
+          description:
+            - haproxy's C(show stat) read from its stats socket (a unix socket, bounded by O(probe_timeout)) - the
+              socket from the config's C(stats socket) lines (packaged C(/etc/haproxy/haproxy.cfg), kolla
+              C(/etc/kolla/haproxy/haproxy.cfg) with the socket in the C(haproxy_socket) volume, TripleO
+              puppet-generated, C(/var/lib/haproxy/stats)); the layout entry C(haproxy) may name C(stats_socket).
+            - C(present), C(config), C(sockets), C(socket), C(rows) (C(pxname), C(svname), C(status), C(check_status),
+              C(check_desc), C(last_chk), C(lastchg), ...), C(truncated), C(error).
+          returned: when requested
+          type: dict
+        debug:
+          description:
+            - Per config file of the layout's OpenStack services - C(file), C(services), C(value) and C(line) of
+              C([DEFAULT] debug), C(enabled) (true/1/yes/on), C(logs) (each service's log and its size in bytes),
+              C(error).
+          returned: when requested
+          type: dict
+        log_signatures:
+          description:
+            - The table of known log lines (each row with the upstream source that logs it) over the last
+              O(log_tail_bytes) of every log of the layout's services; one entry per log file - C(services), C(file),
+              C(size), C(truncated), C(lines_scanned), C(rows) (signature ids searched), C(signatures) (per id -
+              C(count), C(times) of the last 20 matches from the oslo.log prefix, C(last_time), C(last_line),
+              C(last_text) masked), C(error); and C(now), the node's local time, for the time window.
           returned: when requested
           type: dict
 changed:

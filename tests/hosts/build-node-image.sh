@@ -16,7 +16,7 @@ set -euo pipefail
 IMAGE=localhost/stackdoctor-node
 SUITE=bookworm
 # Packages installed on top of debootstrap's minbase (+python3). Order does not matter.
-PACKAGES="systemd systemd-sysv dbus python3 python3-apt tgt qemu-utils iptables iproute2 procps kmod podman"
+PACKAGES="systemd systemd-sysv dbus python3 python3-apt tgt qemu-utils iptables iproute2 procps kmod podman haproxy"
 # Kept as .deb files in a local repository inside the image (see below).
 LOCAL_REPO=/opt/stackdoctor-repo
 LOCAL_REPO_PACKAGES="tgt qemu-utils"
@@ -124,6 +124,8 @@ if [ ! -f "$ROOTFS_TAR" ]; then
     chroot "$ROOT" systemctl mask $MASK_UNITS >/dev/null 2>&1 || true
     for u in $MASK_UNITS; do ln -sfn /dev/null "$ROOT/etc/systemd/system/$u"; done
     chroot "$ROOT" systemctl enable tgt.service >/dev/null 2>&1
+    # haproxy (check_haproxy's tests) starts only where a node configures it
+    chroot "$ROOT" systemctl disable haproxy.service >/dev/null 2>&1
     chroot "$ROOT" systemctl set-default multi-user.target >/dev/null 2>&1
     umount "$ROOT/proc"; mounted=""
 

@@ -36,6 +36,8 @@ CHECKS = (
     'service_roles',
     'service_credentials',
     'ceph_health',
+    'haproxy',
+    'log_signatures',
 )
 
 _CACHE = {}
