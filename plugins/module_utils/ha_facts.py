@@ -331,8 +331,8 @@ def gather_haproxy(ctx):
     svc = ctx.service('haproxy')
     out = {'present': False, 'config': None, 'sockets': [], 'socket': None, 'rows': [], 'truncated': False,
            'error': None}
-    configs = list(svc.get('config_files') or []) + [c for c in HAPROXY_CONFIGS.get(flavour, []) if c not in
-                                                      (svc.get('config_files') or [])]
+    own = list(svc.get('config_files') or [])
+    configs = own + [c for c in HAPROXY_CONFIGS.get(flavour, []) if c not in own]
     paths = []
     if svc.get('stats_socket'):
         wanted = svc['stats_socket']

@@ -149,10 +149,11 @@ def evaluate(facts, params=None):
                                                                       sig.get('last_time'), sig.get('last_line'),
                                                                       row.get('diagnosis'), then), sev))
         if not seen:
-            results.append(base.result(DECLARATION, 'logs.known_fault', 'ok', '%s: no known fault line in the last '
-                                       '%g h (%s lines scanned)%s' % (log.get('file'), hours, log.get('lines_scanned'),
-                                                                     ('; older: %s' % ', '.join(older))
-                                                                     if older else ''), dict(ev, older=older)))
+            older_words = ('; older: %s' % ', '.join(older)) if older else ''
+            results.append(base.result(DECLARATION, 'logs.known_fault', 'ok',
+                                       '%s: no known fault line in the last %g h (%s lines scanned)%s'
+                                       % (log.get('file'), hours, log.get('lines_scanned'), older_words),
+                                       dict(ev, older=older)))
     if not results:
         results.append(base.result(DECLARATION, 'logs.known_fault', 'skipped',
                                    'no log file of an OpenStack service on this host'))
