@@ -59,31 +59,16 @@ endpoints:
   elements: dict
 '''
 
-from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
-try:
-    # openstacksdk >= 4.x no longer imports openstack.version from openstack/__init__, which
-    # OpenStackModule reads (openstack.version.__version__); importing it makes it an attribute.
-    import openstack.version  # noqa: F401  pylint: disable=unused-import
-except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
-    pass
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
+    StackdoctorOpenStackModule)
 
 
-class CatalogEndpointsModule(OpenStackModule):
+class CatalogEndpointsModule(StackdoctorOpenStackModule):
     argument_spec = dict(
         service_type=dict(type='str', required=True),
         api_timeout=dict(type='int', default=30),
     )
     module_kwargs = dict(supports_check_mode=True)
-
-    def openstack_cloud_from_module(self):
-        # openstack.cloud refuses api_timeout beside a cloud dict: there it goes into the dict
-        cloud = self.params.get('cloud')
-        if isinstance(cloud, dict):
-            cloud = dict(cloud)
-            cloud.setdefault('api_timeout', self.params.get('api_timeout'))
-            self.params['cloud'] = cloud
-            self.params['api_timeout'] = None
-        return super(CatalogEndpointsModule, self).openstack_cloud_from_module()
 
     def run(self):
         services, endpoints = [], []

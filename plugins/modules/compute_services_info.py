@@ -23,6 +23,7 @@ description:
 author:
   - stackdoctor developers (@stackdoctor)
 extends_documentation_fragment:
+  - stackdoctor.openstack.api_timeout
   - openstack.cloud.openstack
 '''
 
@@ -55,13 +56,8 @@ errors:
   type: dict
 '''
 
-from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
-try:
-    # openstacksdk >= 4.x no longer imports openstack.version from openstack/__init__, which
-    # OpenStackModule reads (openstack.version.__version__); importing it makes it an attribute.
-    import openstack.version  # noqa: F401  pylint: disable=unused-import
-except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
-    pass
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
+    StackdoctorOpenStackModule)
 
 LISTINGS = (
     # name, service, path, microversion, key in the answer
@@ -108,7 +104,7 @@ def read(call):
     return out
 
 
-class ComputeServicesInfoModule(OpenStackModule):
+class ComputeServicesInfoModule(StackdoctorOpenStackModule):
     argument_spec = dict()
     module_kwargs = dict(supports_check_mode=True)
 

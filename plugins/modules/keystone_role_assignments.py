@@ -66,32 +66,17 @@ assignments:
   elements: dict
 '''
 
-from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
-try:
-    # openstacksdk >= 4.15 no longer imports openstack.version from openstack/__init__, which
-    # OpenStackModule reads (openstack.version.__version__); importing it makes it an attribute.
-    import openstack.version  # noqa: F401  pylint: disable=unused-import
-except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
-    pass
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
+    StackdoctorOpenStackModule)
 
 
-class KeystoneRoleAssignmentsModule(OpenStackModule):
+class KeystoneRoleAssignmentsModule(StackdoctorOpenStackModule):
     argument_spec = dict(
         assignments=dict(type='list', elements='dict', required=True),
         state=dict(type='str', default='audit', choices=['audit', 'present', 'absent']),
         api_timeout=dict(type='int', default=30),
     )
     module_kwargs = dict(supports_check_mode=True)
-
-    def openstack_cloud_from_module(self):
-        # openstack.cloud refuses api_timeout beside a cloud dict: put it into the dict there
-        cloud = self.params.get('cloud')
-        if isinstance(cloud, dict):
-            cloud = dict(cloud)
-            cloud.setdefault('api_timeout', self.params.get('api_timeout'))
-            self.params['cloud'] = cloud
-            self.params['api_timeout'] = None
-        return super(KeystoneRoleAssignmentsModule, self).openstack_cloud_from_module()
 
     def _domain_id(self, name, cache):
         if name not in cache:

@@ -25,6 +25,7 @@ description:
 author:
   - stackdoctor developers (@stackdoctor)
 extends_documentation_fragment:
+  - stackdoctor.openstack.api_timeout
   - openstack.cloud.openstack
 options:
   services:
@@ -71,15 +72,12 @@ skipped:
   elements: dict
 '''
 
-from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
-try:
-    import openstack.version  # noqa: F401  pylint: disable=unused-import
-except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
-    pass
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
+    StackdoctorOpenStackModule)
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import nova_services as ns
 
 
-class NovaServiceDeleteModule(OpenStackModule):
+class NovaServiceDeleteModule(StackdoctorOpenStackModule):
     argument_spec = dict(
         services=dict(type='list', elements='dict', required=True, options=dict(
             uuid=dict(type='str', required=True), host=dict(type='str', required=True),

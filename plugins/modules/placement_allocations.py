@@ -362,17 +362,12 @@ request_budget:
   type: int
 '''
 
-from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
-try:
-    # openstacksdk >= 4.x no longer imports openstack.version from openstack/__init__, which
-    # OpenStackModule reads (openstack.version.__version__); importing it makes it an attribute.
-    import openstack.version  # noqa: F401  pylint: disable=unused-import
-except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
-    pass
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
+    StackdoctorOpenStackModule)
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import placement as pl
 
 
-class PlacementAllocationsModule(OpenStackModule):
+class PlacementAllocationsModule(StackdoctorOpenStackModule):
     argument_spec = dict(
         state=dict(type='str', default='audit', choices=['audit', 'absent']),
         resource_providers=dict(type='list', elements='str'),
@@ -391,24 +386,11 @@ class PlacementAllocationsModule(OpenStackModule):
     )
     module_kwargs = dict(supports_check_mode=True)
 
-    def openstack_cloud_from_module(self):
-        # A bounded timeout by default, for authentication and version discovery too: the
-        # SDK's session gets api_timeout. openstack.cloud refuses api_timeout beside a cloud
-        # dict, so there it goes into the dict (unless the dict sets its own).
-        self._api_timeout = self.params.get('api_timeout')
-        if self._api_timeout and self.params.get('deadline'):
-            self._api_timeout = min(self._api_timeout, self.params['deadline'])
-            if self.params.get('api_timeout') is not None:
-                self.params['api_timeout'] = self._api_timeout
-        cloud = self.params.get('cloud')
-        if isinstance(cloud, dict):
-            cloud = dict(cloud)
-            if self._api_timeout and 'api_timeout' not in cloud:
-                cloud['api_timeout'] = self._api_timeout
-            self._api_timeout = cloud.get('api_timeout') or self._api_timeout
-            self.params['cloud'] = cloud
-            self.params['api_timeout'] = None
-        return super(PlacementAllocationsModule, self).openstack_cloud_from_module()
+    def effective_api_timeout(self, requested):
+        # a bounded timeout for authentication and version discovery too, never past the deadline
+        if requested and self.params.get('deadline'):
+            return min(requested, self.params['deadline'])
+        return requested
 
     def _size_connection_pool(self, concurrency):
         """One pooled connection per concurrent read (requests keeps 10 per host by default:
@@ -431,7 +413,7 @@ class PlacementAllocationsModule(OpenStackModule):
             low = 1 if name in ('concurrency', 'deadline') else 0
             if p[name] is not None and p[name] < low:
                 self.fail_json(msg='%s must be >= %d' % (name, low))
-        if getattr(self, '_api_timeout', None) is not None and self._api_timeout < 1:
+        if self.api_timeout is not None and self.api_timeout < 1:
             self.fail_json(msg='api_timeout must be >= 1')
         if p['expected'] is not None:
             try:
@@ -441,7 +423,7 @@ class PlacementAllocationsModule(OpenStackModule):
             if not p['consumers']:
                 p['consumers'] = sorted(expected)
         api = pl.Api(None, budget=p['request_budget'] or pl.AUTO_BUDGET_BASE,
-                     deadline=p['deadline'], api_timeout=getattr(self, '_api_timeout', None))
+                     deadline=p['deadline'], api_timeout=self.api_timeout)
         api.auto_budget = not p['request_budget']
         api.transport = pl.sdk_transport(self.conn, api)
         self._size_connection_pool(p['concurrency'])

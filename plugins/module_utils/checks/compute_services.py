@@ -152,7 +152,7 @@ def evaluate(facts, params=None):
                 DECLARATION, 'nova.service_down', 'skipped',
                 '%s on %s is %s (last report %s): the stale services row v%s that %s reports (%s) and %s removes; '
                 'not counted twice' % (binary, host, s.get('state'), ev['since'] or 'never', owner.get('version'),
-                                      OWNER[0], OWNER[1], OWNER[2]), ev))
+                                       OWNER[0], OWNER[1], OWNER[2]), ev))
             continue
         if s.get('state') == 'down' and s.get('status') == 'enabled' and not ev['forced_down']:
             down_hosts.add(host)

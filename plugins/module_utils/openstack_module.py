@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: stackdoctor.openstack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one base class of the collection's modules that talk to a cloud.
+
+It is openstack.cloud's ``OpenStackModule`` (same argument names: ``cloud``, ``auth``,
+``region_name``, ``api_timeout``, ... so ``module_defaults`` groups and AWX's injected
+credentials apply) with two differences every module here needs:
+
+* ``api_timeout`` is bounded by default (``DEFAULT_API_TIMEOUT`` seconds, the module may set its
+  own default in its ``argument_spec``): a stalled service gives an error, never a stuck job.
+  openstack.cloud refuses ``api_timeout`` beside a ``cloud`` given as a dict, so there the value
+  goes into the dict (unless the dict sets its own).
+* openstacksdk >= 4.x no longer imports ``openstack.version`` from ``openstack/__init__``, and
+  openstack.cloud 2.5.0 reads ``openstack.version.__version__`` ("module 'openstack' has no
+  attribute 'version'"); importing the submodule here makes it an attribute again.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+try:
+    import openstack.version  # noqa: F401  pylint: disable=unused-import
+except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
+    pass
+
+DEFAULT_API_TIMEOUT = 30
+
+
+class StackdoctorOpenStackModule(OpenStackModule):
+    """OpenStackModule with a bounded ``api_timeout`` that also works with ``cloud`` as a dict."""
+
+    def __init__(self):
+        spec = dict(self.argument_spec or {})
+        spec.setdefault('api_timeout', dict(type='int', default=DEFAULT_API_TIMEOUT))
+        self.argument_spec = spec
+        self.api_timeout = None  # the effective timeout, once the connection is made
+        super(StackdoctorOpenStackModule, self).__init__()
+
+    def effective_api_timeout(self, requested):
+        """The timeout the session gets; a module with a deadline returns the smaller one."""
+        return requested
+
+    def openstack_cloud_from_module(self):
+        requested = self.params.get('api_timeout')
+        timeout = self.effective_api_timeout(requested)
+        if requested is not None:
+            self.params['api_timeout'] = timeout
+        cloud = self.params.get('cloud')
+        if isinstance(cloud, dict):
+            cloud = dict(cloud)
+            if timeout and 'api_timeout' not in cloud:
+                cloud['api_timeout'] = timeout
+            timeout = cloud.get('api_timeout') or timeout
+            self.params['cloud'] = cloud
+            self.params['api_timeout'] = None
+        self.api_timeout = timeout
+        return super(StackdoctorOpenStackModule, self).openstack_cloud_from_module()
