@@ -347,7 +347,8 @@ def render_html(report, runbook_base=DEFAULT_RUNBOOK_BASE):
     if not blocking:
         out.append('<p>Nothing blocks.</p>')
     for r in blocking:
-        out.append(_finding_html(r, runbook_base, groups, open_details=True))
+        # evidence open when it fits on a screen or two; a click opens the others
+        out.append(_finding_html(r, runbook_base, groups, open_details=len(blocking) <= 10))
     out.append('</section>')
 
     out.append(_changes_html(report.get('changes')))

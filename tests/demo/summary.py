@@ -158,7 +158,9 @@ def main(d):
     for name, rep in (('before -> after remediation', fix), ('after remediation -> after', after)):
         print('  %s: %s' % (name, describe_changes(rep)))
         if name.startswith('before'):
-            for c in (rep.get('changes') or {}).get('fixed') or []:
+            fixed = (rep.get('changes') or {}).get('fixed') or []
+            ok &= bool(fixed)   # the remediation's report lists what it fixed
+            for c in fixed:
                 print('    fixed: %s %s on %s' % (c.get('status'), c.get('id'), c.get('host')))
             for c in (rep.get('changes') or {}).get('persists') or []:
                 print('    persists: %s %s on %s' % (c.get('status'), c.get('id'), c.get('host')))
