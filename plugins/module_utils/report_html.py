@@ -37,6 +37,7 @@ CELL_ORDER = ('critical', 'error', 'warning', 'waived', 'skipped', 'ok')
 FILTER_STATUSES = ('critical', 'error', 'warning', 'waived', 'ok', 'skipped')
 CLOUD_GROUP = 'cloud'
 DEFAULT_RUNBOOK_BASE = 'docs/checks/'
+BLOCKING_SHOWN = 10
 _URL_RE = re.compile(r'^https?://[^\s<>"\'`]+$')
 
 
@@ -163,7 +164,16 @@ def _finding_html(r, runbook_base, groups, open_details=False):
     if command:
         out.append('<p class="fix">fix: <code class="cmd">%s</code></p>' % _e(command))
     if r.get('reference'):
-        out.append('<p class="ref">%s</p>' % _reference_html(r['reference'], runbook_base))
+        refs = [x.strip() for x in str(r['reference']).split(';') if x.strip()]
+        runbook = [x for x in refs if x.startswith('docs/checks/') and x.endswith('.md')]
+        others = [x for x in refs if x not in runbook]
+        line = []
+        if runbook:
+            line.append('runbook: %s' % _reference_html(runbook[0], runbook_base))
+        if others:
+            line.append('<details class="refs"><summary>references (%d)</summary>%s</details>'
+                        % (len(others), _reference_html('; '.join(others), runbook_base)))
+        out.append('<div class="ref">%s</div>' % ' '.join(line))
     out.append('</article>')
     return ''.join(out)
 
@@ -186,7 +196,7 @@ def _changes_html(changes):
         if not items:
             continue
         out.append('<details class="chg chg-%s"%s><summary>%s (%d)</summary><ul>'
-                   % (kind, ' open' if kind in ('new', 'fixed') else '', title, len(items)))
+                   % (kind, ' open' if kind in ('new', 'fixed') and len(items) <= 10 else '', title, len(items)))
         for c in items:
             was = c.get('was')
             out.append('<li><span class="badge st-%s">%s</span> <code>%s</code> on <b>%s</b>%s: %s</li>'
@@ -212,6 +222,7 @@ table.counts td,table.counts th{border:1px solid #ccc;text-align:right}
 .st-critical{--c:#b71c1c}.st-error{--c:#e65100}.st-warning{--c:#f9a825}.st-ok{--c:#2e7d32}.st-skipped{--c:#9e9e9e}.st-waived{--c:#6a1b9a}
 .badge{background:var(--c)}.finding{border-left:5px solid var(--c);background:#fff;margin:6px 0;padding:6px 10px;box-shadow:0 1px 2px #0002}
 .finding .chk{color:#666;font-size:12px}.summary{margin:2px 0}.fix,.ref,.waiver{margin:2px 0;font-size:12px}
+details.refs{display:inline}details.refs[open]{display:block}#blocking-more>summary{cursor:pointer;font-weight:bold;margin:6px 0}
 .cmd{background:#263238;color:#eceff1;padding:1px 4px;border-radius:2px;user-select:all}
 dl.evidence{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:4px 0}dl.evidence dt{font-weight:bold}dl.evidence dd{margin:0}
 #filters{position:sticky;top:0;background:#fafafa;padding:6px 0;z-index:2;border-bottom:1px solid #ddd}
@@ -346,9 +357,14 @@ def render_html(report, runbook_base=DEFAULT_RUNBOOK_BASE):
     out.append('<section id="blocking"><h2>Blocking (%d)</h2>' % len(blocking))
     if not blocking:
         out.append('<p>Nothing blocks.</p>')
-    for r in blocking:
-        # evidence open when it fits on a screen or two; a click opens the others
-        out.append(_finding_html(r, runbook_base, groups, open_details=len(blocking) <= 10))
+    # the first BLOCKING_SHOWN in full, the others one click away (the matrix stays near the top)
+    for index, r in enumerate(blocking):
+        if index == BLOCKING_SHOWN:
+            out.append('<details id="blocking-more"><summary>%d more blocking results</summary>'
+                       % (len(blocking) - BLOCKING_SHOWN))
+        out.append(_finding_html(r, runbook_base, groups, open_details=index < 3))
+    if len(blocking) > BLOCKING_SHOWN:
+        out.append('</details>')
     out.append('</section>')
 
     out.append(_changes_html(report.get('changes')))
