@@ -467,3 +467,95 @@ def gather_log_signatures(ctx):
         entry['signatures'] = sigs
         out['logs'].append(entry)
     return out
+
+
+# ---------------------------------------------------------------------------
+# rabbitmq cluster status
+# ---------------------------------------------------------------------------
+def _as_nodes(value, known):
+    """running_nodes as a list; rabbitmq-server issue #14697 (4.1.x) renders it as one string of the
+    concatenated names: split it on the names the cluster knows."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        found = [n for n in known if n in value]
+        return found or ([value] if value else [])
+    return []
+
+
+def parse_rabbitmq_cluster_status(text):
+    """``rabbitmqctl cluster_status --formatter json`` (RabbitMQ 3.8+) -> {cluster_name, disk_nodes,
+    ram_nodes, running_nodes, running_nodes_raw_type, partitions, alarms, versions}. Raises ValueError on
+    anything else (RabbitMQ < 3.8 prints an Erlang term)."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or 'running_nodes' not in data:
+        raise ValueError('no running_nodes in the output')
+    disk = [str(n) for n in data.get('disk_nodes') or []]
+    ram = [str(n) for n in data.get('ram_nodes') or []]
+    partitions = data.get('partitions') or {}
+    if isinstance(partitions, list):       # [] when none, in some releases
+        partitions = dict((str(p[0]), p[1]) for p in partitions if isinstance(p, (list, tuple)) and len(p) == 2)
+    alarms = []
+    for a in data.get('alarms') or []:
+        if isinstance(a, dict):
+            alarms.append({'node': a.get('node'), 'resource': a.get('resource'), 'type': a.get('type')})
+        else:
+            alarms.append({'node': None, 'resource': str(a), 'type': None})
+    versions = dict((n, (v or {}).get('rabbitmq_version')) for n, v in (data.get('versions') or {}).items()
+                    if isinstance(v, dict))
+    return {'cluster_name': data.get('cluster_name'), 'disk_nodes': disk, 'ram_nodes': ram,
+            'running_nodes': _as_nodes(data.get('running_nodes'), disk + ram),
+            'running_nodes_raw_type': type(data.get('running_nodes')).__name__,
+            'partitions': dict((str(k), list(v or [])) for k, v in partitions.items()),
+            'alarms': alarms, 'versions': versions}
+
+
+def gather_rabbitmq_cluster(ctx):
+    """``rabbitmqctl cluster_status --formatter json`` where the broker is: the host's rabbitmqctl
+    (packaged, juju) or inside the layout's rabbitmq container (kolla ``rabbitmq``, TripleO
+    ``rabbitmq-bundle-podman-N``). The layout entry ``rabbitmq`` may add ``ctl_env`` (dict),
+    ``ctl_args`` (list, e.g. ``[-n, rabbit@host]``) and ``ctl_path``. Bounded by command_timeout.
+
+    ``{present, where, container, command, rc, status, error}``.
+    """
+    svc = ctx.service('rabbitmq')
+    restart = svc.get('restart') or {}
+    seconds = _seconds(ctx)
+    env = ['%s=%s' % (k, v) for k, v in sorted((svc.get('ctl_env') or {}).items())]
+    args = [str(a) for a in svc.get('ctl_args') or []]
+    ctl = ['rabbitmqctl'] + args + ['cluster_status', '--formatter', 'json', '--timeout', str(seconds)]
+    out = {'present': False, 'where': None, 'container': None, 'command': None, 'rc': None, 'status': None,
+           'error': None}
+    cli = (ctx.layout or {}).get('container_cli')
+    if restart.get('method') in ('container', 'pacemaker') and restart.get('container_exists'):
+        container = restart.get('container')
+        argv = [cli, 'exec'] + [x for e in env for x in ('-e', e)] + [container] + ctl
+        out.update(where='container', container=container)
+    else:
+        # the broker runs here (a unit, a container or a pid file the layout knows), and a CLI is there
+        if not (svc.get('present') or svc.get('pidfile')):
+            return out
+        binary = svc.get('ctl_path') or layout_mod.find_binary('rabbitmqctl', ctx.root,
+                                                               layout_mod.BIN_DIRS + ('/usr/lib/rabbitmq/bin',))
+        if not binary:
+            return out
+        argv = (['env'] + env if env else []) + [binary] + ctl[1:]
+        out['where'] = 'host'
+    out.update(present=True, command=' '.join(ctl))
+    if ctx.runner is None:
+        out['error'] = {'message': 'no command runner: rabbitmqctl not run'}
+        return out
+    rc, stdout, err = ctx.runner(['timeout', str(seconds + 5)] + argv)
+    out['rc'] = rc
+    where = 'rabbitmqctl cluster_status%s' % ((' in container %s' % out['container']) if out['container'] else '')
+    if rc == 124:
+        out['error'] = {'message': '%s timed out after %s s' % (where, seconds + 5)}
+    elif rc != 0:
+        out['error'] = {'message': '%s failed (rc=%s): %s' % (where, rc, _tail(err or stdout))}
+    else:
+        try:
+            out['status'] = parse_rabbitmq_cluster_status(stdout)
+        except ValueError as exc:
+            out['error'] = {'message': '%s: unparsable output (RabbitMQ < 3.8 prints an Erlang term): %s'
+                                       % (where, exc)}
+    return out

@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures]
+              log_signatures, rabbitmq_cluster]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures]
+              log_signatures, rabbitmq_cluster]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -338,6 +338,15 @@ ansible_facts:
               C(size), C(truncated), C(lines_scanned), C(rows) (signature ids searched), C(signatures) (per id -
               C(count), C(times) of the last 20 matches from the oslo.log prefix, C(last_time), C(last_line),
               C(last_text) masked), C(error); and C(now), the node's local time, for the time window.
+          returned: when requested
+          type: dict
+        rabbitmq_cluster:
+          description:
+            - C(rabbitmqctl cluster_status --formatter json) (RabbitMQ 3.8+) on the host or in the layout's rabbitmq
+              container, bounded by O(command_timeout); the layout entry C(rabbitmq) may add C(ctl_env) and C(ctl_args).
+            - C(present), C(where), C(container), C(command), C(rc), C(status) (C(cluster_name), C(disk_nodes),
+              C(ram_nodes), C(running_nodes) - a list even where RabbitMQ renders it as one string - C(partitions),
+              C(alarms), C(versions)), C(error).
           returned: when requested
           type: dict
 changed:

@@ -38,6 +38,7 @@ CHECKS = (
     'ceph_health',
     'haproxy',
     'log_signatures',
+    'rabbitmq_cluster',
 )
 
 _CACHE = {}
