@@ -2,6 +2,9 @@
 # A real OpenStack control plane on 127.0.0.1 (ports BASE..BASE+99, BASE=15000 by default), from
 # PyPI in its own venv:
 #   keystone :BASE+0, placement :BASE+1, nova-api :BASE+2 (gunicorn + argv shim), netstub :BASE+3,
+#   glance-api :BASE+4, cinder-api :BASE+5 (gunicorn, one worker each), cinder-scheduler,
+#   cinder-volume (LVM driver on a sparse-file volume group, target_helper tgtadm; its tgt
+#   commands run in the volume node container sd-lab-volume1, whose real tgtd exports the volumes),
 #   nova-conductor, nova-scheduler, nova-compute x2 (fake driver, hosts compute-1/compute-2),
 #   rabbitmq (Debian) AMQP :BASE+72, epmd :BASE+69, Erlang distribution :BASE+73,
 #   MariaDB (Debian's mariadbd, own datadir and socket under the lab dir) :BASE+50: one database
@@ -40,7 +43,7 @@ REQ=$HERE/requirements-lab.txt
 REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
 VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
 # bump DATA_FORMAT when anything that ends up inside the prepared databases changes
-DATA_FORMAT=3
+DATA_FORMAT=4
 # the lab dir and the port base are in the key: cell mappings store the database URLs
 # (host:port) and the rabbit URL, keystone's catalog the endpoint URLs
 DATA_KEY_IN="$LAB|$DATA_FORMAT|ports=$PORT_BASE"
@@ -52,6 +55,7 @@ case $CLOUDS in /*) ;; *) CLOUDS=$PWD/$CLOUDS;; esac
 B=$VENV/bin
 IP=127.0.0.1
 KS_PORT=$PORT_BASE PL_PORT=$((PORT_BASE + 1)) NOVA_PORT=$((PORT_BASE + 2)) NET_PORT=$((PORT_BASE + 3))
+GL_PORT=$((PORT_BASE + 4)) CI_PORT=$((PORT_BASE + 5))
 EPMD_PORT=$((PORT_BASE + 69)) RABBIT_PORT=$((PORT_BASE + 72)) DIST_PORT=$((PORT_BASE + 73))
 DB_PORT=$((PORT_BASE + 50)) DB_SOCK=$LAB/run/mariadb.sock DB_DATA=$LAB/data/mysql
 API_WORKERS=${STACKDOCTOR_LAB_API_WORKERS:-2}
@@ -60,8 +64,17 @@ export STACKDOCTOR_LAB_DIR=$LAB STACKDOCTOR_LAB_PORT_BASE=$PORT_BASE STACKDOCTOR
 TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
 # lab-only credentials (loopback-only services); written to files, never printed
 ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
-# order matters for down: computes first; mariadb once every client is gone; epmd last
-SERVICES="nova-compute-1 nova-compute-2 nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq mariadb"
+GLANCE_PASS=sd-lab-glance-pw CINDER_PASS=sd-lab-cinder-pw
+# order matters for down: computes and cinder-volume first; mariadb once every client is gone; epmd last
+SERVICES="volume-relay nova-compute-1 nova-compute-2 cinder-volume cinder-scheduler cinder_api glance_api nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq mariadb"
+# cinder-volume (on this machine, as in shared/docs/lab-recipe/cinder-glance/): LVM on a volume
+# group over a loop device of a sparse file, with a private LVM config; its tgt commands
+# (tgt-admin, tgtadm) run inside the volume node container, where the real tgtd runs
+VG=cinder-volumes-$PORT_BASE VG_SIZE=5G
+VOLUME_NODE=${STACKDOCTOR_LAB_VOLUME_NODE:-sd-lab-volume1}
+# cinder's volumes_dir as cinder-volume and the node's tgt see it (cinder-volume has it in a
+# private mount namespace, bind-mounted from $LAB/data/cinder/volumes; the node has the same)
+VOLUMES_DIR=/var/lib/cinder/volumes
 export PYTHONWARNINGS=ignore
 
 T0=$EPOCHREALTIME
@@ -77,6 +90,7 @@ descendants() {  # pid -> pid and all its descendants
 }
 rss_kb() { local s=0 p r; for p in "$@"; do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0); s=$((s + ${r:-0})); done; echo $s; }
 port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;; netstub) echo $NET_PORT;;
+  glance_api) echo $GL_PORT;; cinder_api) echo $CI_PORT;;
   rabbitmq) echo $RABBIT_PORT;; epmd) echo $EPMD_PORT;; mariadb) echo $DB_PORT;; *) echo -;; esac; }
 tcp_open() { (exec 3<>/dev/tcp/$IP/$1) 2>/dev/null; }
 http_ok() { curl -s -m 3 -o /dev/null "http://$IP:$1/"; }
@@ -91,7 +105,7 @@ ensure_venv() {
   rm -rf "$VENV"; mkdir -p "$CACHE"
   "$py" -m venv "$VENV"
   "$B/pip" install -q --disable-pip-version-check -r "$REQ" 2>&1 | grep -v '^WARNING: Location' || true
-  "$B/python" -c 'import keystone, nova, placement, gunicorn, openstack' || die "venv install failed"
+  "$B/python" -c 'import keystone, nova, placement, glance, cinder, gunicorn, openstack' || die "venv install failed"
   touch "$VENV/.complete"
   ts "lab venv ready ($(du -sm "$VENV" | cut -f1) MB)"
 }
@@ -115,6 +129,80 @@ ensure_mariadb_pkg() {
     mariadb-server) >/dev/null || rc=1
   [ $ours = 1 ] && rm -f $prc
   [ $rc = 0 ] || die "apt-get install mariadb-server failed"
+}
+
+ensure_lvm_pkg() {  # lvm2 for cinder-volume's LVM driver (pvcreate, vgcreate, lvcreate...)
+  [ -x /sbin/lvcreate ] && [ -x /sbin/losetup ] && return 0
+  ts "installing lvm2 (apt)"
+  local prc=/usr/sbin/policy-rc.d ours=0 rc=0
+  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' > $prc; chmod 755 $prc; ours=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lvm2 >/dev/null 2>&1 \
+    || { (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lvm2) >/dev/null || rc=1; }
+  [ $ours = 1 ] && rm -f $prc
+  [ $rc = 0 ] || die "apt-get install lvm2 failed"
+}
+
+# ------------------------------------------------------------------------------ LVM
+# This kernel has no device-mapper (lvcreate: "Failure to communicate with kernel
+# device-mapper driver"), so, as in shared/docs/lab-recipe/cinder-glance/: the VG lives on a loop
+# device of a sparse file, with a private LVM config (LVM_SYSTEM_DIR) and activation off, and
+# wrappers around lvcreate/lvremove/lvextend/lvrename give each LV a sparse file, linked at
+# /dev/VG/LV and /dev/mapper/VG-LV (cinder checks the mapper path). The node container has
+# $LAB/data/lvfiles at /dev/VG, so its tgtd opens the same files at the same paths.
+lvm_env() { export LVM_SYSTEM_DIR=$LAB/etc/lvm LVM_SUPPRESS_FD_WARNINGS=1; }
+lvm_setup() {
+  local loop
+  mkdir -p "$LAB/etc/lvm" "$LAB/data/lvm/backup" "$LAB/data/lvm/archive" "$LAB/run/lvm-lock" "$LAB/data/lvfiles"
+  truncate -s $VG_SIZE "$LAB/data/cinder-volumes.img"
+  loop=$(losetup --show -f "$LAB/data/cinder-volumes.img") || die "losetup failed"
+  echo "$loop" > "$LAB/run/loopdev"
+  cat > "$LAB/etc/lvm/lvm.conf" <<EOF
+devices { filter = [ "a|^$loop\$|", "r|.*|" ] obtain_device_list_from_udev = 0 external_device_info_source = "none" use_devicesfile = 0 scan = [ "/dev" ] }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+global { activation = 0 locking_dir = "$LAB/run/lvm-lock" use_lvmlockd = 0 event_activation = 0 }
+backup { backup = 1 backup_dir = "$LAB/data/lvm/backup" archive = 1 archive_dir = "$LAB/data/lvm/archive" }
+EOF
+  ( lvm_env; /sbin/pvcreate -q "$loop" && /sbin/vgcreate -q $VG "$loop" ) > "$LAB/log/lvm-setup.log" 2>&1 \
+    || die "pvcreate/vgcreate failed, see $LAB/log/lvm-setup.log"
+  mkdir -p "/dev/$VG"
+}
+lvm_teardown() {  # the VG, its loop device and the /dev links (after cinder-volume is gone)
+  local loop; loop=$(cat "$LAB/run/loopdev" 2>/dev/null || true)
+  [ -n "$loop" ] || return 0
+  if losetup "$loop" 2>/dev/null | grep -qF "$LAB/data/cinder-volumes.img"; then
+    ( lvm_env; /sbin/vgremove -q -f $VG; /sbin/pvremove -q -f "$loop" ) >> "$LAB/log/lvm-setup.log" 2>&1 || true
+    losetup -d "$loop" || true
+  fi
+  rm -rf "/dev/$VG"; rm -f /dev/mapper/"${VG//-/--}"-* "$LAB/run/loopdev"
+}
+write_cinder_bin() {  # wrappers cinder-volume finds first on its PATH ($LAB/bin)
+  mkdir -p "$LAB/bin"
+  local c
+  for c in tgt-admin tgtadm; do
+    cat > "$LAB/bin/$c" <<EOF
+#!/bin/sh
+# cinder-volume runs on the lab host; its target helper runs in the volume node, against the
+# node's own tgt config and tgtd (tests/lab/README.md)
+exec podman exec $VOLUME_NODE /usr/sbin/$c "\$@"
+EOF
+  done
+  cat > "$LAB/bin/lv-sync" <<EOF
+#!/bin/bash
+# one sparse file per LV (no device-mapper here), linked at /dev/VG/LV and /dev/mapper/VG-LV
+VG=$VG; D=$LAB/data/lvfiles; mkdir -p \$D /dev/\$VG /dev/mapper
+export LVM_SYSTEM_DIR=$LAB/etc/lvm LVM_SUPPRESS_FD_WARNINGS=1
+names=\$(/sbin/lvs --noheadings --units b --nosuffix -o lv_name,lv_size \$VG 2>/dev/null)
+echo "\$names" | while read -r n s; do [ -z "\$n" ] && continue
+  [ -e \$D/\$n ] || truncate -s \$s \$D/\$n; [ \$(stat -c %s \$D/\$n) -lt \$s ] && truncate -s \$s \$D/\$n
+  [ -L /dev/\$VG/\$n ] || ln -s \$D/\$n /dev/\$VG/\$n
+  m=/dev/mapper/\${VG//-/--}-\${n//-/--}; [ -L \$m ] || ln -s \$D/\$n \$m; done
+for f in \$D/*; do [ -e "\$f" ] || continue; b=\$(basename \$f)
+  echo "\$names" | awk '{print \$1}' | grep -qx "\$b" || rm -f \$f /dev/\$VG/\$b /dev/mapper/\${VG//-/--}-\${b//-/--}; done
+EOF
+  for c in lvcreate lvremove lvextend lvrename; do
+    printf '#!/bin/bash\n/sbin/%s "$@"; rc=$?; %s/bin/lv-sync; exit $rc\n' $c "$LAB" > "$LAB/bin/$c"
+  done
+  chmod +x "$LAB"/bin/*
 }
 
 # ------------------------------------------------------------------------------ configs
@@ -248,12 +336,84 @@ EOF
       > "$LAB/etc/nova/nova-compute-$n.conf"
   done
 
+  # glance-api (file store under data/glance) and cinder (api, scheduler, volume: one cinder.conf,
+  # as on a single controller; cinder-volume adds cinder-volume.conf for its own host name)
+  mkdir -p "$LAB"/etc/glance "$LAB"/etc/cinder
+  { cat <<EOF
+[DEFAULT]
+log_file = $LAB/log/glance-api.log
+enabled_backends = fs:file
+workers = 1
+image_cache_dir = $LAB/data/glance/cache
+[database]
+connection = $(lab_db glance)
+[glance_store]
+default_backend = fs
+[fs]
+filesystem_store_datadir = $LAB/data/glance/images
+[os_glance_staging_store]
+filesystem_store_datadir = $LAB/data/glance/staging
+[os_glance_tasks_store]
+filesystem_store_datadir = $LAB/data/glance/tasks
+[paste_deploy]
+flavor = keystone
+[oslo_concurrency]
+lock_path = $LAB/data/glance/locks
+EOF
+    authtoken glance "$GLANCE_PASS"; } > "$LAB/etc/glance/glance-api.conf"
+  cp "$VENV/etc/glance/glance-api-paste.ini" "$LAB/etc/glance/"
+  { cat <<EOF
+[DEFAULT]
+log_file = $LAB/log/cinder-api.log
+host = controller
+rpc_response_timeout = 10
+auth_strategy = keystone
+state_path = $LAB/data/cinder
+api_paste_config = $LAB/etc/cinder/api-paste.ini
+enabled_backends = lvm-1
+periodic_interval = 10
+osapi_volume_workers = 1
+EOF
+    common; cat <<EOF
+[database]
+connection = $(lab_db cinder)
+[oslo_concurrency]
+lock_path = $LAB/data/cinder/locks
+[oslo_messaging_notifications]
+driver = noop
+[coordination]
+backend_url = file://$LAB/data/cinder/coord
+[cinder_sys_admin]
+helper_command = $B/privsep-helper --config-file $LAB/etc/cinder/cinder.conf
+[privsep_osbrick]
+helper_command = $B/privsep-helper --config-file $LAB/etc/cinder/cinder.conf
+[lvm-1]
+volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver
+volume_backend_name = lvm-1
+volume_group = $VG
+lvm_type = default
+lvm_conf_file = $LAB/etc/lvm/lvm.conf
+volume_clear = none
+target_helper = tgtadm
+target_protocol = iscsi
+volumes_dir = $VOLUMES_DIR
+EOF
+    authtoken cinder "$CINDER_PASS"
+    ksauth nova cinder "$CINDER_PASS"; } > "$LAB/etc/cinder/cinder.conf"
+  printf '[DEFAULT]\nhost = volume-1\n' > "$LAB/etc/cinder/cinder-volume.conf"
+  cp "$VENV/etc/cinder/api-paste.ini" "$LAB/etc/cinder/"
+  write_cinder_bin
+
   # WSGI shims: oslo.config would otherwise parse gunicorn's own argv
   local m
-  for m in "keystone keystone.wsgi.api" "placement placement.wsgi.api" "nova_api nova.wsgi.osapi_compute"; do
+  for m in "keystone keystone.wsgi.api" "placement placement.wsgi.api" "nova_api nova.wsgi.osapi_compute" \
+           "glance_api glance.wsgi.api"; do
     set -- $m
     printf 'import sys\nsys.argv = sys.argv[:1]\nfrom %s import application  # noqa\n' "$2" > "$LAB/wsgi/${1}_app.py"
   done
+  # cinder's WSGI app reads the config files named on its argv
+  printf 'import os, sys\nsys.argv = sys.argv[:1] + ["--config-file", os.environ["CINDER_CONF"]]\nfrom cinder.wsgi.api import application  # noqa\n' \
+    > "$LAB/wsgi/cinder_api_app.py"
 
   umask 077
   cat > "$LAB/adminrc" <<EOF
@@ -280,7 +440,8 @@ EOF
   umask 022
   echo "$VENV" > "$LAB/venv"
   umask 077   # the lab's secrets file: keystone users' and databases' passwords (never printed)
-  { printf '{"admin": "%s", "nova": "%s", "placement": "%s", "db": {' "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS"
+  { printf '{"admin": "%s", "nova": "%s", "placement": "%s", "glance": "%s", "cinder": "%s", "db": {' \
+      "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS" "$GLANCE_PASS" "$CINDER_PASS"
     awk '{printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), $1, $2}' "$LAB/data/db-passwords"; echo '}}'
   } > "$LAB/etc/secrets.json"
   umask 022
@@ -291,6 +452,10 @@ KS_PORT=$KS_PORT
 PL_PORT=$PL_PORT
 NOVA_PORT=$NOVA_PORT
 NET_PORT=$NET_PORT
+GL_PORT=$GL_PORT
+CI_PORT=$CI_PORT
+VG=$VG
+VOLUME_NODE=$VOLUME_NODE
 EPMD_PORT=$EPMD_PORT
 RABBIT_PORT=$RABBIT_PORT
 DIST_PORT=$DIST_PORT
@@ -382,8 +547,14 @@ prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the 
     $NM db sync
   ) > "$LAB/log/db-setup.log" 2>&1 &
   local db=$!
+  (
+    $B/glance-manage --config-file "$LAB/etc/glance/glance-api.conf" db_sync
+    $B/cinder-manage --config-file "$LAB/etc/cinder/cinder.conf" db sync
+  ) > "$LAB/log/storage-db-setup.log" 2>&1 &
+  local st=$!
   wait $ks || die "keystone setup failed, see $LAB/log/keystone-setup.log"
   wait $db || die "db setup failed, see $LAB/log/db-setup.log"
+  wait $st || die "glance/cinder db setup failed, see $LAB/log/storage-db-setup.log"
   # a consistent copy of the datadir needs a clean shutdown; then serve on
   mariadb_stop
   rm -rf "$DATA_CACHE.tmp"; mkdir -p "$CACHE"
@@ -392,8 +563,8 @@ prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the 
 }
 
 # ------------------------------------------------------------------------------ processes
-serve() {  # name port confdir-var confdir [threads]: API_WORKERS processes, gthread
-  env "$3=$4" "$B/gunicorn" -b $IP:$2 -w "$API_WORKERS" -k gthread --threads "${5:-4}" --graceful-timeout 5 \
+serve() {  # name port confdir-var confdir [threads [workers]]: API_WORKERS processes, gthread
+  env "$3=$4" "$B/gunicorn" -b $IP:$2 -w "${6:-$API_WORKERS}" -k gthread --threads "${5:-4}" --graceful-timeout 5 \
     --no-control-socket --chdir "$LAB/wsgi" --daemon --pid "$LAB/run/$1.pid" \
     --error-logfile "$LAB/log/$1-gunicorn.log" "${1}_app:application"
 }
@@ -401,9 +572,48 @@ wait_http() {  # port seconds
   local i; for i in $(seq 1 $(($2 * 5))); do http_ok "$1" && return 0; sleep 0.2; done
   die "port $1 did not answer (see $LAB/log)"
 }
-spawn() {  # name binary conf
-  setsid "$B/$2" --config-file "$3" --log-file "$LAB/log/$1.log" > "$LAB/log/$1.out" 2>&1 < /dev/null &
-  echo $! > "$LAB/run/$1.pid"
+spawn() {  # name binary conf [conf...]
+  local n=$1 b=$2; shift 2
+  setsid "$B/$b" $(printf -- '--config-file %s ' "$@") --log-file "$LAB/log/$n.log" > "$LAB/log/$n.out" 2>&1 < /dev/null &
+  echo $! > "$LAB/run/$n.pid"
+}
+# volume-relay: the volume node's cinder-volume.service (tests/roles/stackdoctor_testnode, lab
+# only) writes "start|stop TOKEN" to $LAB/relay/cinder-volume.request (the node has $LAB/relay at
+# /var/lib/stackdoctor-lab-relay); this loop starts or stops the real cinder-volume here accordingly
+# and answers "TOKEN done" in cinder-volume.done, so systemctl restart|stop|start in the node
+# act on the real service (a fix's restart "through the layout")
+relay_loop() {
+  local req=$LAB/relay/cinder-volume.request cur last=
+  [ -f "$req" ] && last=$(cat "$req")
+  while sleep 0.3; do
+    cur=$(cat "$req" 2>/dev/null || true)
+    [ -n "$cur" ] && [ "$cur" != "$last" ] || continue
+    last=$cur
+    case $cur in
+      stop\ *) "$HERE/lab.sh" stop cinder-volume;;
+      start\ *) "$HERE/lab.sh" start cinder-volume;;
+    esac >> "$LAB/log/volume-relay.log" 2>&1
+    echo "${cur#* } done" > "$LAB/relay/cinder-volume.done"
+  done
+}
+spawn_relay() {
+  mkdir -p "$LAB/relay"
+  setsid "$HERE/lab.sh" relay-loop > /dev/null 2>&1 < /dev/null &
+  echo $! > "$LAB/run/volume-relay.pid"
+}
+serve_glance() { serve glance_api $GL_PORT OS_GLANCE_CONFIG_DIR "$LAB/etc/glance" 4 1; }
+serve_cinder() { serve cinder_api $CI_PORT CINDER_CONF "$LAB/etc/cinder/cinder.conf" 4 1; }
+# cinder-volume in a private mount namespace where $LAB/data/cinder/volumes is at VOLUMES_DIR (the
+# node has the same bind mount: cinder and tgt-admin name the same path, as on one host), with
+# the LVM wrappers first on its PATH and the private LVM config; privsep helpers are its children
+spawn_cinder_volume() {
+  mkdir -p "$LAB/data/cinder/volumes" "$VOLUMES_DIR"
+  setsid env LVM_SYSTEM_DIR="$LAB/etc/lvm" LVM_SUPPRESS_FD_WARNINGS=1 PATH="$LAB/bin:$PATH" \
+    unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
+    "$LAB/data/cinder/volumes" "$VOLUMES_DIR" "$B/cinder-volume" --config-file "$LAB/etc/cinder/cinder.conf" \
+    --config-file "$LAB/etc/cinder/cinder-volume.conf" --log-file "$LAB/log/cinder-volume.log" \
+    > "$LAB/log/cinder-volume.out" 2>&1 < /dev/null &
+  echo $! > "$LAB/run/cinder-volume.pid"
 }
 
 # ------------------------------------------------------------------------------ commands
@@ -424,7 +634,9 @@ cmd_status() {
     p=$(pidof_svc $n); port=$(port_of $n); ans=no
     if alive "$p"; then
       case $n in
-        keystone|placement|nova_api|netstub) http_ok "$port" && ans=yes;;
+        keystone|placement|nova_api|netstub|glance_api|cinder_api) http_ok "$port" && ans=yes;;
+        volume-relay) ans=yes;;
+        cinder-*) st=$(grep "^$n " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
         rabbitmq|epmd|mariadb) tcp_open "$port" && ans=yes;;
         nova-compute-*) st=$(grep "^nova-compute compute-${n##*-} " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
         nova-*) st=$(grep "^$n controller " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
@@ -456,6 +668,7 @@ cmd_down() {
     [ -z "$left" ] && break; sleep 0.2
   done
   for p in $left; do kill -KILL "$p" 2>/dev/null && echo "SIGKILLed straggler $p"; done
+  lvm_teardown
   mariadb_stop
   # the data dir (MariaDB datadir, fernet keys, compute state) goes; etc/ and log/ stay for a look
   if [ "${STACKDOCTOR_LAB_KEEP_DATA:-0}" = 1 ]; then
@@ -492,7 +705,9 @@ cmd_up() {
   fi
   ensure_rabbit_pkg
   ensure_mariadb_pkg
+  ensure_lvm_pkg
   ensure_venv
+  lvm_teardown   # a loop device a killed lab left attached
   rm -rf "$LAB"
   local warm=0
   mkdir -p "$LAB"
@@ -510,7 +725,9 @@ cmd_up() {
     prepare_data
     ts "mariadb serving on $DB_PORT; schemas synced (keystone, placement, nova api/cell0/cell1), cached"
   fi
-  mkdir -p "$LAB/data/nova-state"
+  mkdir -p "$LAB/data/nova-state" "$LAB"/data/glance/{images,staging,tasks,cache,locks} \
+    "$LAB"/data/cinder/{locks,coord,volumes}
+  lvm_setup
   serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"
   serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"
   setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
@@ -525,8 +742,15 @@ cmd_up() {
   spawn nova-scheduler nova-scheduler "$LAB/etc/nova/nova.conf"
   spawn nova-compute-1 nova-compute "$LAB/etc/nova/nova-compute-1.conf"
   spawn nova-compute-2 nova-compute "$LAB/etc/nova/nova-compute-2.conf"
+  serve_glance
+  serve_cinder
+  spawn cinder-scheduler cinder-scheduler "$LAB/etc/cinder/cinder.conf"
+  spawn_cinder_volume
+  spawn_relay
   wait_http $PL_PORT 60; ts "placement serving on $PL_PORT"
   wait_http $NOVA_PORT 60; ts "nova-api serving on $NOVA_PORT"
+  wait_http $GL_PORT 90; ts "glance-api serving on $GL_PORT"
+  wait_http $CI_PORT 90; ts "cinder-api serving on $CI_PORT"
   # map the compute nodes into cell1 as soon as both registered (the scheduler's periodic
   # discovery would do it within 10 s too)
   local i
@@ -536,7 +760,7 @@ cmd_up() {
   done
   "$B/nova-manage" --config-file "$LAB/etc/nova/nova.conf" cell_v2 discover_hosts > "$LAB/log/discover.log" 2>&1
   ts "compute nodes mapped to cell1"
-  "$B/python" "$HERE/labctl.py" wait "$LAB" || die "computes did not come up, see $LAB/log"
+  "$B/python" "$HERE/labctl.py" wait "$LAB" || die "computes or cinder services did not come up, see $LAB/log"
   ts "control plane ready (clouds.yaml: $CLOUDS, cloud stackdoctor-lab)"
   UP_STARTED=0
   cmd_status || true
@@ -575,6 +799,17 @@ cmd_start() {
     nova_api) serve nova_api $NOVA_PORT OS_NOVA_CONFIG_DIR "$LAB/etc/nova"; wait_http $NOVA_PORT 60;;
     nova-conductor|nova-scheduler) spawn $n $n "$LAB/etc/nova/nova.conf";;
     nova-compute-*) spawn $n nova-compute "$LAB/etc/nova/$n.conf";;
+    glance_api) serve_glance; wait_http $GL_PORT 90;;
+    cinder_api) serve_cinder; wait_http $CI_PORT 90;;
+    cinder-scheduler) spawn $n $n "$LAB/etc/cinder/cinder.conf";;
+    cinder-volume)  # returns once the driver is initialized (the relay's systemctl start waits for it)
+      local n0 i; n0=$(stat -c %s "$LAB/log/cinder-volume.log" 2>/dev/null || echo 0)
+      spawn_cinder_volume
+      for i in $(seq 1 300); do
+        tail -c +$((n0 + 1)) "$LAB/log/cinder-volume.log" 2>/dev/null | grep -q "Driver post RPC initialization completed" && break
+        sleep 0.2
+      done;;
+    volume-relay) spawn_relay;;
     netstub) setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
              echo $! > "$LAB/run/netstub.pid";;
   esac
@@ -591,5 +826,6 @@ case ${1:-} in
        echo "PORT_BASE=$PORT_BASE"; echo "DB_PORT=$DB_PORT"; echo "API_WORKERS=$API_WORKERS";;
   stop) [ -n "${2:-}" ] || die "usage: $0 stop SERVICE"; cmd_stop "$2";;
   start) [ -n "${2:-}" ] || die "usage: $0 start SERVICE"; cmd_start "$2";;
+  relay-loop) relay_loop;;   # internal: started by up (spawn_relay)
   *) echo "usage: $0 up|down|status|env|stop SERVICE|start SERVICE" >&2; exit 2;;
 esac

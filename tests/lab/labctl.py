@@ -1,15 +1,22 @@
 """Helpers that tests/lab/lab.sh runs with the LAB venv's python.
 
   labctl.py register  LABDIR   users, roles, services, endpoints (idempotent), one process
-  labctl.py wait      LABDIR   until both nova-computes are up and both resource providers exist
-  labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 services table (MariaDB,
-                               as user nova over TCP, PyMySQL)
+  labctl.py wait      LABDIR   until both nova-computes are up and both resource providers exist,
+                               and cinder-scheduler and cinder-volume are up
+  labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 and cinder services
+                               tables (MariaDB, as users nova and cinder over TCP, PyMySQL)
   labctl.py stale-service LABDIR add|drop HOST [VERSION AGE_DAYS [forced_down]]
                                a stale nova-compute row in cell1 (stackdoctor's lab fault
                                stale_compute_service); only hosts named sd-stale-*; prints JSON
+  labctl.py volume    LABDIR create NAME | attach NAME_OR_ID | delete NAME_OR_ID
+                               cinder: create a 1 GiB volume (waits for available or error);
+                               os-initialize_connection with an iSCSI connector (what nova does
+                               at attach), or terminate + delete; prints JSON without the CHAP
+                               secret
 
 Ports: the lab's etc/lab.env (PORT_BASE), else STACKDOCTOR_LAB_PORT_BASE, else 15000
-(keystone +0, placement +1, nova-api +2, netstub +3). Never prints passwords.
+(keystone +0, placement +1, nova-api +2, netstub +3, glance-api +4, cinder-api +5). Never prints
+passwords.
 """
 import json
 import os
@@ -17,6 +24,8 @@ import sys
 import time
 
 COMPUTES = ('compute-1', 'compute-2')
+# cinder's services as lab.sh runs them (cinder.conf host = controller; cinder-volume.conf volume-1)
+CINDER_SERVICES = (('cinder-scheduler', 'controller'), ('cinder-volume', 'volume-1@lvm-1'))
 
 
 def lab_env(lab):
@@ -43,7 +52,9 @@ def urls(lab=None):
     b = port_base(lab)
     return {'KS': 'http://127.0.0.1:%d/v3' % b, 'PL': 'http://127.0.0.1:%d' % (b + 1),
             'NOVA': 'http://127.0.0.1:%d/v2.1' % (b + 2),
-            'NET': 'http://127.0.0.1:%d' % (b + 3)}  # netstub.py, not neutron
+            'NET': 'http://127.0.0.1:%d' % (b + 3),  # netstub.py, not neutron
+            'GLANCE': 'http://127.0.0.1:%d' % (b + 4),
+            'CINDER': 'http://127.0.0.1:%d/v3/%%(project_id)s' % (b + 5)}
 
 
 def _secrets(lab):
@@ -78,7 +89,7 @@ def register(lab):
     for name in ('service', 'member', 'reader'):
         if name not in roles:
             roles[name] = idn.create_role(name=name)
-    for user in ('placement', 'nova'):
+    for user in ('placement', 'nova', 'glance', 'cinder'):
         u = _find(idn.find_user, user, domain_id='default') or \
             idn.create_user(name=user, password=sec[user], domain_id='default')
         for role in ('admin', 'service'):
@@ -86,7 +97,8 @@ def register(lab):
     have = {s.type: s for s in idn.services()}
     u = urls(lab)
     services = (('placement', 'placement', u['PL']), ('nova', 'compute', u['NOVA']),
-                ('neutron', 'network', u['NET']))
+                ('neutron', 'network', u['NET']), ('glance', 'image', u['GLANCE']),
+                ('cinderv3', 'volumev3', u['CINDER']), ('cinder', 'block-storage', u['CINDER']))
     for name, stype, url in services:
         s = have.get(stype) or idn.create_service(name=name, type=stype)
         ifaces = {e.interface for e in idn.endpoints(service_id=s.id)}
@@ -106,13 +118,15 @@ def db_connect(lab, name):
 
 
 def svcstate(lab, down_after=10):
-    db = db_connect(lab, 'nova')
     out = {}
-    with db.cursor() as cur:
-        cur.execute('select `binary`, host, updated_at, created_at, disabled, utc_timestamp() '
-                    'from services where deleted = 0')
-        rows = cur.fetchall()
-    db.close()
+    rows = []
+    for name in ('nova', 'cinder'):
+        db = db_connect(lab, name)
+        with db.cursor() as cur:
+            cur.execute('select `binary`, host, updated_at, created_at, disabled, utc_timestamp() '
+                        'from services where deleted = 0')
+            rows += list(cur.fetchall())
+        db.close()
     for binary, host, upd, created, disabled, now in rows:
         t = upd or created
         up = t is not None and (now - t).total_seconds() <= down_after
@@ -130,9 +144,12 @@ def wait(lab, timeout=120):
             rps = {rp.name for rp in c.placement.resource_providers()}
             ok_s = all(svcs.get(h) == 'up' for h in COMPUTES)
             ok_r = all(h in rps for h in COMPUTES)
-            last = f'computes={svcs} providers={sorted(rps)}'
-            if ok_s and ok_r:
-                print(f'  computes up and providers present: {last}')
+            st = svcstate(lab)
+            cinder = {b: st.get((b, h), 'unregistered') for b, h in CINDER_SERVICES}
+            ok_c = all(v == 'up' for v in cinder.values())
+            last = f'computes={svcs} providers={sorted(rps)} cinder={cinder}'
+            if ok_s and ok_r and ok_c:
+                print(f'  computes, cinder services up and providers present: {last}')
                 return 0
         except Exception as e:  # API still warming up
             last = repr(e)
@@ -169,11 +186,61 @@ def stale_service(lab, action, host, version=66, age_days=30, forced_down=False)
         return {'changed': True, 'host': host, 'uuid': uid, 'version': version}
 
 
+# what nova-compute sends as its connector (os-brick's connector properties), lab values
+CONNECTOR = {'initiator': 'iqn.1993-08.org.debian:01:stackdoctor-lab', 'ip': '127.0.0.1',
+             'host': 'compute-1', 'multipath': False, 'platform': 'x86_64', 'os_type': 'linux'}
+
+
+def volume(lab, action, name):
+    c = _admin(lab)
+    bs = c.block_storage
+    t0 = time.time()
+    if action == 'create':
+        v = bs.create_volume(name=name, size=1)
+        for _ in range(240):
+            v = bs.get_volume(v.id)
+            if v.status not in ('creating', 'downloading'):
+                break
+            time.sleep(0.5)
+        return {'volume': v.id, 'name': name, 'status': v.status, 'seconds': round(time.time() - t0, 1)}
+    v = bs.find_volume(name, ignore_missing=False)
+    if action == 'attach':
+        r = bs.post('/volumes/%s/action' % v.id, json={'os-initialize_connection': {'connector': CONNECTOR}},
+                    microversion='3.0')
+        out = {'volume': v.id, 'action': 'os-initialize_connection', 'status_code': r.status_code,
+               'seconds': round(time.time() - t0, 1)}
+        try:
+            body = r.json()
+        except ValueError:
+            body = {'text': r.text[:500]}
+        if r.ok:
+            ci = body.get('connection_info', {})
+            data = ci.get('data', {})
+            out['driver_volume_type'] = ci.get('driver_volume_type')
+            out['data'] = {k: data.get(k) for k in ('target_iqn', 'target_portal', 'target_lun', 'auth_method')}
+        else:
+            out['error'] = body
+        return out
+    if action == 'delete':
+        bs.post('/volumes/%s/action' % v.id, json={'os-terminate_connection': {'connector': CONNECTOR}},
+                microversion='3.0')
+        bs.delete_volume(v.id, force=True)
+        for _ in range(120):
+            if _find(bs.find_volume, v.id) is None:
+                break
+            time.sleep(0.5)
+        return {'volume': v.id, 'deleted': _find(bs.find_volume, v.id) is None}
+    raise SystemExit('volume: create|attach|delete')
+
+
 def main(argv):
     cmd, lab = argv[1], argv[2]
     if cmd == 'stale-service':
         print(json.dumps(stale_service(lab, argv[3], argv[4], *(int(a) for a in argv[5:7]),
                                        forced_down=argv[7:8] == ['forced_down'])))
+        return 0
+    if cmd == 'volume':
+        print(json.dumps(volume(lab, argv[3], argv[4])))
         return 0
     if cmd == 'register':
         register(lab)

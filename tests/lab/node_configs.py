@@ -97,16 +97,22 @@ def main(lab, out):
     put('sd-lab-tripleo1', '/var/lib/config-data/puppet-generated/placement/etc/placement/placement.conf',
         render(plc))
 
-    # volume hosts: cinder.conf with an LVM backend on tgtadm, pointing at keystone and rabbitmq
+    # volume hosts: cinder.conf with an LVM backend on tgtadm, pointing at keystone and rabbitmq;
+    # the backend as the lab's real cinder-volume runs it (etc/cinder/cinder.conf: volume group,
+    # volumes_dir, which the volume node shares at the same path), host-local paths left out
+    lab_cinder = read(os.path.join(etc, 'cinder', 'cinder.conf'))
+    backend = {'volume_driver': 'cinder.volume.drivers.lvm.LVMVolumeDriver',
+               'volume_group': 'cinder-volumes', 'volume_backend_name': 'lvm-1',
+               'target_helper': 'tgtadm', 'target_protocol': 'iscsi',
+               'volumes_dir': '/var/lib/cinder/volumes'}
+    backend.update((k, v) for k, v in section(lab_cinder, 'lvm-1').items()
+                   if k in ('volume_group', 'volume_clear', 'lvm_type', 'volumes_dir'))
     cinder = [
         ('DEFAULT', {'transport_url': transport, 'auth_strategy': 'keystone', 'my_ip': '127.0.0.1',
                      'enabled_backends': 'lvm-1', 'state_path': '/var/lib/cinder',
                      'glance_api_servers': ''}),
-        ('lvm-1', {'volume_driver': 'cinder.volume.drivers.lvm.LVMVolumeDriver',
-                   'volume_group': 'cinder-volumes', 'volume_backend_name': 'lvm-1',
-                   'target_helper': 'tgtadm', 'target_protocol': 'iscsi',
-                   'volumes_dir': '/var/lib/cinder/volumes'}),
-        ('keystone_authtoken', authtoken),
+        ('lvm-1', backend),
+        ('keystone_authtoken', section(lab_cinder, 'keystone_authtoken') or authtoken),
         ('nova', {'auth_url': KEYSTONE, 'auth_type': 'password',
                   'project_domain_name': 'Default', 'user_domain_name': 'Default',
                   'project_name': 'service', 'username': authtoken.get('username', 'nova'),
