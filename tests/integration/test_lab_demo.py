@@ -4,6 +4,13 @@ report.json: before, cinder.tgt_include_missing is critical on sd-lab-volume1 an
 and the injected orphan is reported by its consumer uuid; after, those are ok/absent and the
 verdict is go; the live, BUILD and migrating consumers still hold their allocations.
 
+Seed 000 with a real volume operation (tests/lab/README.md, "cinder and tgt"): right after the
+sabotage, a new volume's os-initialize_connection (what nova does at attach) fails and the lab's
+real cinder-volume logs its own "Failed to create iscsi target ... ensure your tgtd config file
+contains 'include /var/lib/cinder/volumes/*'" line; check_tgt_include reports the config and
+that line; after the remediation the same call on the same volume succeeds and the target is
+exported by sd-lab-volume1's tgtd.
+
 The lab is shared: assertions are on our own hosts and consumer uuids only.
 """
 import json
@@ -44,11 +51,49 @@ def _report(d):
         return json.load(f)
 
 
+TGT_LOG_LINE = 'Failed to create iscsi target for Volume ID:'
+TGT_LOG_HINT = "ensure your tgtd config file contains 'include /var/lib/cinder/volumes/*'"
+
+
+def _lab_dir():
+    return os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
+
+
+def _volume(action, name):
+    """tests/lab/labctl.py volume ACTION NAME in the lab's venv: its JSON (never the CHAP secret)."""
+    lab = _lab_dir()
+    with open(os.path.join(lab, 'venv')) as f:
+        python = os.path.join(f.read().strip(), 'bin', 'python')
+    r = subprocess.run([python, str(ROOT / 'tests' / 'lab' / 'labctl.py'), 'volume', lab, action, name],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    print('volume %s %s: %s' % (action, name, json.dumps(out)))  # pytest -s: the closing note's lines
+    return out
+
+
+def _cinder_volume_log(start=0):
+    with open(os.path.join(_lab_dir(), 'log', 'cinder-volume.log'), errors='replace') as f:
+        f.seek(start)
+        return f.read()
+
+
+def _node_targets(host='sd-lab-volume1'):
+    return subprocess.run(['podman', 'exec', host, 'tgtadm', '--lld', 'iscsi', '--op', 'show', '--mode', 'target'],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60).stdout
+
+
 @pytest.fixture(scope='module')
 def story(lab, tmp_path_factory):
     import scenarios
     out = tmp_path_factory.mktemp('lab-demo')
+    vol_name = 'sd-seed000-%d' % os.getpid()
     _play(SABOTAGE, '-e', 'fault=all')
+    # seed 000 as a user meets it: a new volume cannot be attached
+    vol = _volume('create', vol_name)
+    log_pos = os.path.getsize(os.path.join(_lab_dir(), 'log', 'cinder-volume.log'))
+    attach_before = _volume('attach', vol_name)
+    attach_log = _cinder_volume_log(log_pos)
     state = scenarios.load_state()
     conn = scenarios.connect()
     # scenarios.json keeps orphans a remediation already removed: take the live ones
@@ -58,10 +103,15 @@ def story(lab, tmp_path_factory):
     dry_out = _play('remediate.yml', '--check', '--diff', '-e', 'stackdoctor_report_dir=%s' % (out / 'dry-run'))
     dry_held = {c: scenarios._holds(conn, c) for c in orphans}
     _play('remediate.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'remediate'))
+    attach_after = _volume('attach', vol_name)
+    targets_after = _node_targets()
     _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'after'))
-    return {'out': out, 'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
-            'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards,
-            'dry_run': _report(out / 'dry-run'), 'dry_out': dry_out, 'dry_held': dry_held}
+    yield {'out': out, 'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
+           'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards,
+           'dry_run': _report(out / 'dry-run'), 'dry_out': dry_out, 'dry_held': dry_held,
+           'volume': vol, 'attach_before': attach_before, 'attach_log': attach_log,
+           'attach_after': attach_after, 'targets_after': targets_after}
+    _volume('delete', vol_name)
 
 
 def _results(rep, rid, host=None):
@@ -155,3 +205,30 @@ def test_guards_still_hold_their_allocations(story):
     for g in story['guards']:
         for c in g['allocations']:
             assert scenarios._holds(conn, c), '%s consumer %s lost its allocations' % (g['kind'], c)
+
+
+def test_seed000_volume_attach_fails_then_succeeds_after_the_tgt_fix(story):
+    vol, before, after = story['volume'], story['attach_before'], story['attach_after']
+    assert vol['status'] == 'available', vol
+    # cinder-api: 500 "Unable to fetch connection information from backend."; cinder-volume's own line
+    assert before['status_code'] == 500, before
+    assert 'Unable to fetch connection information from backend' in json.dumps(before['error'])
+    lines = [ln for ln in story['attach_log'].splitlines() if TGT_LOG_LINE in ln]
+    assert lines and TGT_LOG_HINT in lines[0] and 'volume-' + vol['volume'] in lines[0], story['attach_log'][-3000:]
+    print('cinder-volume.log: ' + lines[0])
+    # the same call on the same volume after remediate.yml; the node's tgtd exports the target
+    assert after['status_code'] == 200 and after['driver_volume_type'] == 'iscsi', after
+    assert after['data']['target_iqn'].endswith('volume-' + vol['volume'])
+    assert after['data']['target_iqn'] in story['targets_after']
+
+
+def test_seed000_check_reports_the_config_and_cinders_log_line(story):
+    mine = [r for r in _results(story['before'], 'cinder.tgt_include_missing', 'sd-lab-volume1')]
+    assert [r['status'] for r in mine] == ['critical'], mine
+    ev = json.dumps(mine[0]['evidence'])
+    assert '/var/lib/cinder/volumes' in ev
+    assert TGT_LOG_LINE in ev and story['volume']['volume'] in ev, ev[:3000]
+    fixes = [a for a in story['remediate'].get('actions', [])
+             if a['fix'] == 'fix_tgt_include' and a['host'] == 'sd-lab-volume1']
+    assert any('include /var/lib/cinder/volumes/*' in a['summary'] and 'restarted cinder-volume' in a['summary']
+               for a in fixes), fixes

@@ -366,7 +366,9 @@ EOF
 [DEFAULT]
 log_file = $LAB/log/cinder-api.log
 host = controller
-rpc_response_timeout = 10
+# cinder-api waits for cinder-volume's answer to initialize_connection, which runs tgt-admin and
+# tgtadm in the node (podman exec) up to three times: 10 s was too short on a busy 2-core machine
+rpc_response_timeout = 60
 auth_strategy = keystone
 state_path = $LAB/data/cinder
 api_paste_config = $LAB/etc/cinder/api-paste.ini
