@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Lab volume nodes only (tests/lab/nodes.yml): forward this node's 127.0.0.1:PORT to TARGET:PORT.
 
     node-forward.py TARGET PORT [PORT...]
