@@ -41,7 +41,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
                 'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
                 'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures',
-                'rabbitmq_cluster')
+                'rabbitmq_cluster', 'image_backends')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -1262,6 +1262,71 @@ def gather_credentials(ctx):
     return out
 
 
+# ---------------------------------------------------------------------------
+# image_backends (check_images): glance's stores and nova's images_type, from config
+# ---------------------------------------------------------------------------
+def _read_ini(ctx, config_file):
+    """``(conf, error)``: an OsloIni of the node's ``config_file``; (None, None) when absent."""
+    real = ctx.fs(config_file)
+    if not os.path.exists(real):
+        return None, None
+    conf = OsloIni()
+    try:
+        with open(real, 'rb') as handle:
+            conf.read_string(handle.read().decode('utf-8', errors='replace'), config_file)
+    except ParseError as exc:
+        return None, exc.to_dict()
+    except (IOError, OSError) as exc:
+        return None, _error('cannot read: %s' % (exc.strerror or exc), config_file)
+    return conf, None
+
+
+def gather_image_backends(ctx):
+    """Where images and root disks live, from the services' configs (never a secret).
+
+    ``{glance: {config_file, found, error, enabled_backends: {name: type}, default_backend,
+    stores, default_store, line}, nova: {config_file, found, error, images_type, line}}``.
+    glance: ``[DEFAULT] enabled_backends = name:type,...`` with ``[glance_store] default_backend``
+    (multi-store), else ``[glance_store] stores`` / ``default_store`` (glance_store's legacy
+    options; default store ``file``). nova: ``[libvirt] images_type`` (default ``default``: the
+    ``use_cow_images`` qcow2 files of the instances path)."""
+    out = {}
+    gsvc = ctx.service('glance-api')
+    gfile = (gsvc.get('config_files') or ['/etc/glance/glance-api.conf'])[0]
+    g = {'config_file': gfile, 'found': False, 'error': None, 'enabled_backends': {},
+         'default_backend': None, 'stores': [], 'default_store': None, 'line': None}
+    conf, err = _read_ini(ctx, gfile)
+    g['error'] = err
+    if conf is not None:
+        g['found'] = True
+        entry = conf.entry('DEFAULT', 'enabled_backends')
+        if entry is not None:
+            g['line'] = entry.line
+            for item in (entry.value or '').split(','):
+                name, _sep, typ = item.strip().partition(':')
+                if name.strip():
+                    g['enabled_backends'][name.strip()] = typ.strip() or None
+        g['default_backend'] = conf.get('glance_store', 'default_backend')
+        g['stores'] = [s.strip() for s in (conf.get('glance_store', 'stores') or '').split(',') if s.strip()]
+        g['default_store'] = conf.get('glance_store', 'default_store')
+        if g['line'] is None:
+            e2 = conf.entry('glance_store', 'default_store')
+            g['line'] = e2.line if e2 is not None else None
+    out['glance'] = g
+    nsvc = ctx.service('nova-compute')
+    nfile = (nsvc.get('config_files') or ['/etc/nova/nova.conf'])[0]
+    n = {'config_file': nfile, 'found': False, 'error': None, 'images_type': None, 'line': None}
+    conf, err = _read_ini(ctx, nfile)
+    n['error'] = err
+    if conf is not None:
+        n['found'] = True
+        entry = conf.entry('libvirt', 'images_type')
+        n['images_type'] = entry.value.strip() if entry is not None else 'default'
+        n['line'] = entry.line if entry is not None else None
+    out['nova'] = n
+    return out
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
@@ -1282,12 +1347,13 @@ GATHERERS = {
     'debug': gather_debug,
     'log_signatures': ha_facts.gather_log_signatures,
     'rabbitmq_cluster': ha_facts.gather_rabbitmq_cluster,
+    'image_backends': gather_image_backends,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
-         'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures', 'rabbitmq_cluster')
+         'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures', 'rabbitmq_cluster', 'image_backends')
 
 
 def gather(subsets, ctx):

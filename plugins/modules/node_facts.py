@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster]
+              log_signatures, rabbitmq_cluster, image_backends]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster]
+              log_signatures, rabbitmq_cluster, image_backends]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,

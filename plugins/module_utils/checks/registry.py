@@ -39,6 +39,7 @@ CHECKS = (
     'haproxy',
     'log_signatures',
     'rabbitmq_cluster',
+    'images',
 )
 
 _CACHE = {}
