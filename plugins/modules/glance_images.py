@@ -208,8 +208,8 @@ class GlanceImagesModule(StackdoctorOpenStackModule):
 
     def _services(self):
         try:
-            return set(e.get('type') for e in (self.conn.session.auth.get_access(self.conn.session)
-                                                .service_catalog.catalog or []))
+            access = self.conn.session.auth.get_access(self.conn.session)
+            return set(e.get('type') for e in (access.service_catalog.catalog or []))
         except Exception:  # pylint: disable=broad-except
             return None
 

@@ -161,7 +161,7 @@ def test_clean_lab_gives_no_finding(lab, tmp_path):
         assert _bad(report) == []
         oks = [r for r in _mine(report) if r['status'] == 'ok']
         assert {r['id'] for r in oks} >= {'glance.image_not_raw', 'glance.image_scsi_properties',
-                                         'glance.image_os_type_missing', 'glance.image_os_distro_unknown'}
+                                          'glance.image_os_type_missing', 'glance.image_os_distro_unknown'}
         assert all(r['evidence'].get('images', 1) >= 1 for r in oks), oks
         assert good['name'] == 'sd-lab-img-good'
     finally:

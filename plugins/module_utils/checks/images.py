@@ -166,8 +166,8 @@ def backends(facts):
                     typ = g.get('default_store') or (g.get('stores') or ['file'])[0]
                 if typ:
                     out['glance'] = typ
-                    out['sources']['glance'] = '%s:%s%s' % (host, g.get('config_file'),
-                                                             (':%s' % g['line']) if g.get('line') else '')
+                    where = (':%s' % g['line']) if g.get('line') else ''
+                    out['sources']['glance'] = '%s:%s%s' % (host, g.get('config_file'), where)
                     break
     if declared.get('nova'):
         out['nova'] = str(declared['nova'])

@@ -49,6 +49,7 @@ def test_audit_reads_images_properties_stores_and_use():
     assert audit['aborted'] is None
     by = dict((i['name'], i) for i in audit['images'])
     assert set(by) == {'sd-lab-img-qcow2', 'sd-lab-img-raw', 'sd-lab-img-good'}
+
     def own(props):  # openstacksdk's create_image adds owner_specified.openstack.{md5,sha256,object}
         return dict((k, v) for k, v in props.items() if not k.startswith('owner_specified.'))
     assert by['sd-lab-img-qcow2']['disk_format'] == 'qcow2' and own(by['sd-lab-img-qcow2']['properties']) == {}
