@@ -60,6 +60,33 @@ def _lab_images(*args):
     return json.loads(r.stdout)
 
 
+def _adhoc(args):
+    """The module itself (ansible ad hoc on localhost), its JSON result."""
+    r = subprocess.run(['ansible', 'localhost', '-m', 'stackdoctor.openstack.glance_images', '-a',
+                        'cloud=stackdoctor-lab ' + args],
+                       cwd=ROOT, env=dict(_env(), ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='json'),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-3000:]
+    return json.loads(r.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+
+
+def _secrets():
+    lab = pathlib.Path(os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab'))
+    found = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+        elif isinstance(x, str) and len(x) >= 6:
+            found.append(x)
+    walk(json.loads((lab / 'etc' / 'secrets.json').read_text()))
+    return found
+
+
 def _glance():
     from openstack import config as os_config
     from openstack import connection
@@ -127,7 +154,13 @@ def test_images_found_planned_fixed_and_second_run_changes_nothing(lab, tmp_path
         raw_img = [i for i in conn.image.images(name=RAW)][0]
         assert _prop(raw_img, 'os_distro') == 'ubuntu-22.04', 'check mode changed glance'
 
-        fixed, _t, _o = _run('remediate.yml', tmp_path / 'fix', '-e', 'fix_images_convert=true')
+        # bounded disk use: a conversion whose work dir lacks room is refused, glance is left alone
+        qcow2_id = [i.id for i in conn.image.images(name=QCOW2)][0]
+        refused = _adhoc('state=converted images=%s space_margin_mb=%d' % (qcow2_id, 1 << 30))
+        assert refused['changed'] is False and 'refused:' in refused['images'][0]['error'], refused
+        assert not list(_glance().image.images(name=QCOW2 + '-raw'))
+
+        fixed, _t, fix_out = _run('remediate.yml', tmp_path / 'fix', '-e', 'fix_images_convert=true')
         summaries = _summaries(fixed)
         assert 'changed: set hw_disk_bus=scsi, hw_scsi_model=virtio-scsi, os_type=linux on image %s' % QCOW2 in summaries
         assert 'converted image %s' % QCOW2 in summaries and 'to raw copy %s-raw' % QCOW2 in summaries, summaries
@@ -145,6 +178,11 @@ def test_images_found_planned_fixed_and_second_run_changes_nothing(lab, tmp_path
         assert _prop(raw_img, 'os_distro') == 'ubuntu22.04' and _prop(raw_img, 'os_type') == 'linux'
 
         again, _t, again_out = _run('remediate.yml', tmp_path / 'again', '-e', 'fix_images_convert=true')
+        # no password of the lab in any output or report
+        secrets = _secrets()
+        blobs = [dry_out, fix_out, again_out] + [(tmp_path / d / 'report.json').read_text()
+                                                 for d in ('before', 'dry', 'fix', 'again')]
+        assert secrets and not [s for s in secrets for b in blobs if s in b]
         assert 'changed:' not in _summaries(again), _summaries(again)
         assert [i.id for i in _glance().image.images(name=QCOW2 + '-raw')] == [copy[0].id]
         assert _bad(again) == [('glance.image_raw_copy_pending', 'warning', QCOW2)]
