@@ -938,13 +938,15 @@ def gather_services(ctx):
 def gather_debug(ctx):
     """``[DEFAULT] debug`` of each OpenStack service's config file (oslo.log's option).
 
-    ``{configs: [{file, services, value, line, enabled, logs: [{service, file, bytes}], error}]}``;
-    ``enabled`` follows oslo.config's boolean words (true/1/yes/on), unset is off.
+    ``{configs: [{file, services, value, line, enabled, log_config_append, logs: [{service, file, bytes}],
+    error}]}``; ``enabled`` follows oslo.config's boolean words (true/1/yes/on), unset is off;
+    ``log_config_append`` (``[DEFAULT]``, with its line) is set when a logging config file takes
+    over and oslo.log ignores ``debug`` (oslo_log/log.py setup()).
     """
     out = {'configs': []}
     for path, names in _config_files_by_service(ctx):
         item = {'file': path, 'services': names, 'value': None, 'line': None, 'enabled': False, 'logs': [],
-                'error': None}
+                'log_config_append': None, 'error': None}
         conf, err = _read_oslo(ctx, path)
         if err:
             item['error'] = err
@@ -953,6 +955,9 @@ def gather_debug(ctx):
             if entry is not None:
                 item.update(value=entry.value, line=entry.line,
                             enabled=str(entry.value).strip().lower() in TRUE_WORDS)
+            append = conf.entry('DEFAULT', 'log_config_append')
+            if append is not None and str(append.value or '').strip():
+                item['log_config_append'] = {'value': append.value, 'line': append.line}
         for name in names:
             log = _first_log(ctx, ctx.service(name).get('log_files') or [])
             if log:

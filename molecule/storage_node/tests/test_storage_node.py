@@ -24,3 +24,11 @@ def test_cinder_volume_was_restarted_through_the_layout(host):
 def test_glance_api_servers_keeps_only_what_answers(host):
     conf = host.file('/etc/cinder/cinder.conf')
     assert conf.contains(r'^glance_api_servers = 127\.0\.0\.1:9292$')
+
+
+def test_debug_is_off_and_the_old_file_is_kept(host):
+    conf = host.file('/etc/cinder/cinder.conf')
+    assert conf.contains(r'^debug = false$')
+    assert not conf.contains(r'^debug = True')
+    backups = host.run("grep -l '^debug = True' /etc/cinder/cinder.conf.*")
+    assert backups.rc == 0 and backups.stdout.strip()      # ini_file's backup holds the file as it was

@@ -40,6 +40,7 @@ CHECKS = (
     'log_signatures',
     'rabbitmq_cluster',
     'images',
+    'debug_mode',
 )
 
 _CACHE = {}
