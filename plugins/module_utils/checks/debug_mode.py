@@ -151,10 +151,13 @@ def evaluate(facts, params=None):
             else:
                 if config_change and flavour != 'packaged':
                     ev['durable_change'] = config_change
+                if deployed:
+                    what = '%s log%s at DEBUG' % (who, 's' if len(deployed) == 1 else '')
+                else:
+                    what = 'read by %s, none of them deployed here: DEBUG once one starts' % ', '.join(names)
                 results.append(base.result(
                     DECLARATION, ENABLED, base.FAULT,
-                    'debug = %s in %s: %s log%s at DEBUG%s%s' % (
-                        value, where, who, 's' if len(deployed) <= 1 else '', size, note), ev))
+                    'debug = %s in %s: %s%s%s' % (value, where, what, size, note), ev))
         elif wanted:
             results.append(base.result(
                 DECLARATION, NOT_ENABLED, base.FAULT,

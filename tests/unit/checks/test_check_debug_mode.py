@@ -59,6 +59,11 @@ def test_shared_nova_conf_is_one_result_naming_only_deployed_services(tmp_path):
     assert len(res) == 1
     assert res[0]['evidence']['services'] == ['nova-api', 'nova-conductor', 'nova-scheduler']
     assert 'nova-api, nova-conductor, nova-scheduler log at DEBUG' in res[0]['summary']
+    # a compute whose nova-compute runs elsewhere (the lab's compute nodes): said, nothing to restart
+    facts = _node(tmp_path / 'none', {'/etc/nova/nova.conf': '[DEFAULT]\ndebug = true\n'}, present=[])
+    r = _ev(facts)[0]
+    assert r['status'] == 'warning' and r['evidence']['deployed'] is False
+    assert 'none of them deployed here' in r['summary']
 
 
 def test_expected_window_debug_on_is_ok_debug_off_is_open(tmp_path):
