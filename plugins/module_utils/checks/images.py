@@ -136,10 +136,18 @@ def _truthy(v):
     return str(v).strip().lower() in ('true', '1', 'yes', 'on')
 
 
+def _in(nodes, group):
+    """The node facts of the hosts in ``group`` (every host when none says its groups)."""
+    return dict((h, nf) for h, nf in nodes.items()
+                if nf.get('groups') is None or group in (nf.get('groups') or []))
+
+
 def backends(facts):
-    """``{glance, root, sources, rbd}``: what stores images and root disks, and who said so."""
+    """``{glance, root, sources, rbd}``: what stores images and root disks, and who said so.
+    glance-api.conf is read on the controllers, nova.conf on the computes, cinder.conf on the
+    storage hosts (by their inventory groups, when the facts say them)."""
     declared = facts.get('declared') or {}
-    nodes = facts.get('nodes') or {}
+    nodes = dict((h, nf) for h, nf in (facts.get('nodes') or {}).items() if isinstance(nf, dict))
     audit = facts.get('audit') or {}
     out = {'glance': None, 'nova': None, 'cinder': None, 'sources': {}}
     if declared.get('glance'):
@@ -154,7 +162,7 @@ def backends(facts):
                 out['sources']['glance'] = '%s: default store %s' % (
                     (audit.get('stores') or {}).get('source'), default[0].get('id'))
         if not out['glance']:
-            for host, nf in sorted(nodes.items()):
+            for host, nf in sorted(_in(nodes, 'controllers').items()):
                 g = (nf.get('image_backends') or {}).get('glance') or {}
                 if not g.get('found'):
                     continue
@@ -174,7 +182,7 @@ def backends(facts):
         out['sources']['nova'] = 'declared (check_images_backends.nova)'
     else:
         types = {}
-        for host, nf in sorted(nodes.items()):
+        for host, nf in sorted(_in(nodes, 'computes').items()):
             n = (nf.get('image_backends') or {}).get('nova') or {}
             if n.get('found') and n.get('images_type'):
                 types.setdefault(n['images_type'], []).append(host)
@@ -188,7 +196,7 @@ def backends(facts):
     else:
         rbd_hosts = []
         seen = False
-        for host, nf in sorted(nodes.items()):
+        for host, nf in sorted(_in(nodes, 'storage').items()):
             c = nf.get('cinder') or {}
             if not c.get('found'):
                 continue

@@ -159,6 +159,10 @@ def test_backends_from_node_configs(tmp_path):
     assert facts['glance']['default_store'] == 'rbd' and facts['nova']['images_type'] == 'default'
     be = check.backends({'nodes': {'ctl': {'image_backends': facts}}})
     assert be['glance'] == 'rbd' and be['root_rbd'] is False
+    # by inventory group: a controller's nova.conf says nothing about root disks
+    be = check.backends({'nodes': {'ctl': {'groups': ['controllers'], 'image_backends': {'nova': {'found': True, 'images_type': 'rbd'}}},
+                                   'cmp': {'groups': ['computes'], 'image_backends': {'nova': {'found': True, 'images_type': 'qcow2'}}}}})
+    assert be['nova'] == 'qcow2' and be['sources']['nova'] == '[libvirt] images_type=qcow2 on cmp'
     # malformed config: an error with file and line, no traceback
     (tmp_path / 'etc' / 'nova' / 'nova.conf').write_text('[libvirt\nimages_type = rbd\n')
     facts = nfs.gather(['image_backends'], nfs.Context(root=str(tmp_path)))['image_backends']
