@@ -20,9 +20,11 @@ import json
 import os
 import re
 import socket
+import time
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import log_signatures
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import masking
 
 DEFAULT_COMMAND_TIMEOUT = 30
 
@@ -558,4 +560,231 @@ def gather_rabbitmq_cluster(ctx):
         except ValueError as exc:
             out['error'] = {'message': '%s: unparsable output (RabbitMQ < 3.8 prints an Erlang term): %s'
                                        % (where, exc)}
+    return out
+
+
+# ---------------------------------------------------------------------------
+# containers: every container of the layout, its state, healthcheck and log tail
+# ---------------------------------------------------------------------------
+# Which containers belong to the deployment (besides the layout's own service containers):
+#  - kolla: every kolla image carries the label kolla_version (openstack/kolla
+#    docker/base/Dockerfile.j2: LABEL kolla_version=...);
+#  - TripleO: tripleo_container_manage labels its containers managed_by=tripleo_ansible
+#    (paunch before Ussuri: managed_by=paunch) with config_id=tripleo_step<N>
+#    (openstack/tripleo-ansible roles/tripleo_container_manage); pacemaker's podman resource
+#    agent names a bundle's replicas <bundle>-podman-<n> (ClusterLabs/resource-agents heartbeat/podman).
+# stackdoctor_layout_overrides: {containers: {include: [globs], exclude: [globs], labels: [key or key=value]}}.
+CONTAINER_LABELS = {
+    'kolla': ['kolla_version'],
+    'tripleo': ['managed_by=tripleo_ansible', 'managed_by=paunch'],
+    'packaged': [],
+    'juju': [],
+}
+CONTAINER_NAMES = {'tripleo': ['*-bundle-podman-*']}
+CONTAINERS_MAX = 400
+CONTAINER_LOGS_MAX = 10
+CONTAINER_LOG_LINES = 20
+HEALTH_LOG_KEPT = 3
+TEXT_KEPT = 400
+
+
+def _label_match(labels, wanted):
+    for item in wanted or []:
+        key, sep, value = str(item).partition('=')
+        if key in labels and (not sep or str(labels.get(key)) == value):
+            return item
+    return None
+
+
+def _one_shot(labels):
+    """TripleO one-shot containers (detach false in the config_data label: db syncs, bootstraps)."""
+    raw = labels.get('config_data')
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data.get('detach') is False if isinstance(data, dict) else None
+
+
+def parse_container_inspect(text):
+    """``<cli> inspect`` of containers (docker and podman: a JSON array) -> {name: reduced dict}.
+
+    Keeps only state, health, restart policy and the labels that tell whose the container is;
+    never the environment or the other labels (TripleO's config_data holds env values)."""
+    items = json.loads(text) if (text or '').strip() else []
+    if not isinstance(items, list):
+        raise ValueError('not a JSON array')
+    out = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        state = item.get('State') or {}
+        # podman < 4.? names it Healthcheck; docker and newer podman Health
+        health = state.get('Health') or state.get('Healthcheck') or {}
+        config = item.get('Config') or {}
+        labels = config.get('Labels') or {}
+        hc_cfg = config.get('Healthcheck') or {}
+        log = []
+        for entry in (health.get('Log') or [])[-HEALTH_LOG_KEPT:] if isinstance(health, dict) else []:
+            log.append({'start': entry.get('Start'), 'exit_code': entry.get('ExitCode'),
+                        'output': masking.mask_string(_tail(entry.get('Output'), TEXT_KEPT))})
+        name = (item.get('Name') or '').lstrip('/')
+        status = (state.get('Status') or '').lower()
+        out[name] = {
+            'name': name,
+            'image': item.get('ImageName') or config.get('Image'),
+            'status': status,
+            'running': bool(state.get('Running')),
+            'restarting': bool(state.get('Restarting')) or status == 'restarting',
+            'exit_code': state.get('ExitCode'),
+            'oom_killed': bool(state.get('OOMKilled')),
+            'error': masking.mask_string(state.get('Error')) if state.get('Error') else None,
+            'started_at': state.get('StartedAt'),
+            'finished_at': state.get('FinishedAt'),
+            'restart_count': item.get('RestartCount'),
+            'restart_policy': ((item.get('HostConfig') or {}).get('RestartPolicy') or {}).get('Name') or None,
+            'health': (health.get('Status') or None) if isinstance(health, dict) else None,
+            'failing_streak': health.get('FailingStreak') if isinstance(health, dict) else None,
+            'health_log': log,
+            'healthcheck': ' '.join(str(t) for t in (hc_cfg.get('Test') or [])) or None,
+            'labels': dict((k, labels[k]) for k in ('kolla_version', 'managed_by', 'config_id', 'container_name')
+                           if k in labels),
+            'one_shot': _one_shot(labels),
+            'all_labels': labels,
+        }
+    return out
+
+
+def _container_restart(ctx, name):
+    """How the layout restarts a container: TripleO's systemd unit tripleo_<name>
+    (tripleo_container_manage), a pacemaker bundle, or the engine itself."""
+    layout = ctx.layout or {}
+    for svc_name, svc in sorted((layout.get('services') or {}).items()):
+        restart = (svc or {}).get('restart') or {}
+        if restart.get('container') == name and restart.get('container_exists'):
+            if restart.get('method') == 'pacemaker':
+                return {'method': 'pacemaker', 'resource': restart.get('resource'), 'service': svc_name}
+            if restart.get('method') in ('systemd',) and restart.get('unit_exists'):
+                return {'method': 'systemd', 'unit': restart.get('unit'), 'service': svc_name}
+            return {'method': 'container', 'service': svc_name}
+    if fnmatch.fnmatchcase(name, '*-bundle-podman-*'):
+        return {'method': 'pacemaker', 'resource': name.rsplit('-podman-', 1)[0], 'service': None}
+    unit = 'tripleo_%s' % name
+    for d in layout_mod.SYSTEMD_DIRS:
+        if os.path.exists(ctx.fs('%s/%s.service' % (d, unit))):
+            return {'method': 'systemd', 'unit': unit, 'service': None}
+    return {'method': 'container', 'service': None}
+
+
+def _epoch(stamp):
+    """RFC 3339 (nanoseconds, Z or +hh:mm: docker and podman inspect) -> seconds since the epoch, or None."""
+    m = re.match(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?', stamp or '')
+    if not m or m.group(1).startswith('0001'):
+        return None
+    when = datetime.datetime.strptime(m.group(1), '%Y-%m-%dT%H:%M:%S')
+    offset = 0
+    tz = m.group(2)
+    if tz and tz != 'Z':
+        sign = -1 if tz[0] == '-' else 1
+        digits = tz[1:].replace(':', '')
+        offset = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return (when - datetime.datetime(1970, 1, 1)).total_seconds() - offset
+
+
+# podman shows a restart loop as running with a growing RestartCount (State.Restarting stays false,
+# recorded with podman 4.3.1): that many restarts by the policy and up for less than that many seconds
+RESTART_LOOP_COUNT = 3
+RESTART_LOOP_SECONDS = 300
+
+
+def restart_loop(c, count=RESTART_LOOP_COUNT, seconds=RESTART_LOOP_SECONDS):
+    return bool(c.get('restarting') or (
+        (c.get('restart_count') or 0) >= count and c.get('up_seconds') is not None and c['up_seconds'] < seconds))
+
+
+def _faulty(c):
+    return bool(restart_loop(c) or c['health'] == 'unhealthy'
+                or (not c['running'] and c['exit_code'] not in (None, 0)) or c['oom_killed'])
+
+
+def gather_containers(ctx):
+    """State of every container of the layout: ``<cli> ps -a`` then one ``<cli> inspect``; for the
+    faulty ones (exited with an error, restarting, unhealthy) the last CONTAINER_LOG_LINES (layout entry
+    ``containers: {log_lines: N}``)
+    of ``<cli> logs`` (at most CONTAINER_LOGS_MAX containers). Each command bounded by command_timeout.
+
+    ``{cli, present, selection: {labels, include, exclude}, containers: [{name, why, image, status,
+    running, restarting, exit_code, oom_killed, health, failing_streak, health_log, restart_policy,
+    restart_count, one_shot, restart: {method, unit|resource, service}, log_tail}], others, error}``.
+    """
+    layout = ctx.layout or {}
+    flavour = layout.get('flavour') or 'packaged'
+    cli = layout.get('container_cli')
+    svc = ctx.service('containers')
+    labels = list(CONTAINER_LABELS.get(flavour) or []) + list(svc.get('labels') or [])
+    include = list(CONTAINER_NAMES.get(flavour) or []) + list(svc.get('include') or [])
+    exclude = list(svc.get('exclude') or [])
+    seconds = _seconds(ctx)
+    out = {'cli': cli, 'present': False, 'selection': {'labels': labels, 'include': include, 'exclude': exclude},
+           'containers': [], 'others': 0, 'error': None}
+    if ctx.runner is None or cli in (None, '', 'none'):
+        return out
+    rc, stdout, err = ctx.runner(['timeout', str(seconds), cli, 'ps', '-a', '--format', 'json'])
+    if rc != 0:
+        out['error'] = {'message': '%s ps -a failed (rc=%s): %s' % (cli, rc, _tail(err or stdout))}
+        out['present'] = True
+        return out
+    try:
+        names = sorted(layout_mod.parse_container_ps(stdout))
+    except ValueError as exc:
+        out.update(present=True, error={'message': '%s ps -a: unparsable output: %s' % (cli, exc)})
+        return out
+    if not names:
+        return out
+    rc, stdout, err = ctx.runner(['timeout', str(seconds), cli, 'inspect'] + names[:CONTAINERS_MAX])
+    try:
+        found = parse_container_inspect(stdout)
+    except ValueError as exc:
+        out.update(present=True, error={'message': '%s inspect: unparsable output (rc=%s): %s' % (cli, rc, exc)})
+        return out
+    if rc != 0 and not found:
+        out.update(present=True, error={'message': '%s inspect failed (rc=%s): %s' % (cli, rc, _tail(err))})
+        return out
+    layout_containers = dict(
+        ((s.get('restart') or {}).get('container'), n) for n, s in (layout.get('services') or {}).items()
+        if (s.get('restart') or {}).get('container_exists'))
+    now = ctx.params.get('now') or time.time()
+    for name in sorted(found):
+        c = found[name]
+        all_labels = c.pop('all_labels')
+        started = _epoch(c.get('started_at'))
+        c['up_seconds'] = int(now - started) if (started and c['running']) else None
+        why = None
+        if name in layout_containers:
+            why = 'layout service %s' % layout_containers[name]
+        elif _label_match(all_labels, labels):
+            why = 'label %s' % _label_match(all_labels, labels)
+        else:
+            for pattern in include:
+                if fnmatch.fnmatchcase(name, pattern):
+                    why = 'name %s' % pattern
+                    break
+        if why and any(fnmatch.fnmatchcase(name, p) for p in exclude):
+            why = None
+        if not why:
+            out['others'] += 1
+            continue
+        c.update(why=why, restart=_container_restart(ctx, name), log_tail=None)
+        out['containers'].append(c)
+    out['present'] = bool(out['containers'])
+    lines = int(svc.get('log_lines') or CONTAINER_LOG_LINES)
+    for c in [c for c in out['containers'] if _faulty(c)][:CONTAINER_LOGS_MAX]:
+        rc, stdout, err = ctx.runner(['timeout', str(seconds), cli, 'logs', '--tail', str(lines), c['name']])
+        # the engine writes the container's stderr to its own stderr: keep both, in that order
+        text = '\n'.join(t for t in ((stdout or '').strip(), (err or '').strip()) if t)
+        c['log_tail'] = [masking.mask_string(l[-TEXT_KEPT:]) for l in text.splitlines()[-lines:]]
+        if rc not in (0, None) and not text:
+            c['log_tail'] = ['(%s logs failed, rc=%s)' % (cli, rc)]
     return out

@@ -41,7 +41,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
                 'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
                 'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures',
-                'rabbitmq_cluster', 'image_backends')
+                'rabbitmq_cluster', 'image_backends', 'containers')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -1353,12 +1353,14 @@ GATHERERS = {
     'log_signatures': ha_facts.gather_log_signatures,
     'rabbitmq_cluster': ha_facts.gather_rabbitmq_cluster,
     'image_backends': gather_image_backends,
+    'containers': ha_facts.gather_containers,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
-         'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures', 'rabbitmq_cluster', 'image_backends')
+         'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures', 'rabbitmq_cluster', 'image_backends',
+         'containers')
 
 
 def gather(subsets, ctx):

@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends]
+              log_signatures, rabbitmq_cluster, image_backends, containers]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends]
+              log_signatures, rabbitmq_cluster, image_backends, containers]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -347,6 +347,18 @@ ansible_facts:
             - C(present), C(where), C(container), C(command), C(rc), C(status) (C(cluster_name), C(disk_nodes),
               C(ram_nodes), C(running_nodes) - a list even where RabbitMQ renders it as one string - C(partitions),
               C(alarms), C(versions)), C(error).
+          returned: when requested
+          type: dict
+        containers:
+          description:
+            - Every container of the layout (C(<cli> ps -a), one C(<cli> inspect)) - the layout's service containers,
+              kolla's (label C(kolla_version)), TripleO's (label C(managed_by), pacemaker bundle replicas); the layout
+              entry C(containers) may add C(include) (globs), C(labels) and C(exclude). Bounded by O(command_timeout).
+            - C(cli), C(present), C(selection), C(others) (containers not of the layout), C(error), C(containers) (per
+              container - C(name), C(why), C(image), C(status), C(running), C(restarting), C(exit_code), C(oom_killed),
+              C(health), C(failing_streak), C(health_log) (the last 3 healthcheck runs, output masked),
+              C(restart_policy), C(restart_count), C(one_shot), C(restart) (C(method), C(unit) or C(resource)),
+              C(log_tail) (the last lines of C(<cli> logs), masked, for the faulty ones)).
           returned: when requested
           type: dict
 changed:

@@ -41,6 +41,7 @@ CHECKS = (
     'rabbitmq_cluster',
     'images',
     'debug_mode',
+    'containers',
 )
 
 _CACHE = {}
