@@ -588,6 +588,12 @@ HEALTH_LOG_KEPT = 3
 TEXT_KEPT = 400
 
 
+def _ends(text, n=TEXT_KEPT):
+    """Its first and last n/2 characters (podman keeps the first 500 bytes of a check's output, docker 4096)."""
+    text = (text or '').strip()
+    return text if len(text) <= n else '%s ... %s' % (text[:n // 2], text[-(n // 2):])
+
+
 def _label_match(labels, wanted):
     for item in wanted or []:
         key, sep, value = str(item).partition('=')
@@ -629,7 +635,7 @@ def parse_container_inspect(text):
         log = []
         for entry in (health.get('Log') or [])[-HEALTH_LOG_KEPT:] if isinstance(health, dict) else []:
             log.append({'start': entry.get('Start'), 'exit_code': entry.get('ExitCode'),
-                        'output': masking.mask_string(_tail(entry.get('Output'), TEXT_KEPT))})
+                        'output': masking.mask_string(_ends(entry.get('Output')))})
         name = (item.get('Name') or '').lstrip('/')
         status = (state.get('Status') or '').lower()
         out[name] = {

@@ -126,6 +126,10 @@ def _evidence(c):
             'log_tail')
     ev = {'container': c.get('name')}
     ev.update((k, c[k]) for k in keys if c.get(k) not in (None, '', [], {}))
+    if c.get('running'):
+        ev.pop('exit_code', None)
+    if str(ev.get('finished_at') or '').startswith('0001'):
+        ev.pop('finished_at')
     service = (c.get('restart') or {}).get('service')
     if service:
         ev['service'] = service
