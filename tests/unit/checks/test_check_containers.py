@@ -109,8 +109,8 @@ def test_tripleo_unit_and_bundle_restart_and_layout_services(tmp_path):
                 'cinder-volume': {'restart': {'method': 'container', 'container': 'sdrec-crashed',
                                               'container_exists': True}}}
     ctx = _ctx(tmp_path, _recorded_runner(), flavour='tripleo', services=services)
-    assert ha_facts._container_restart(ctx, 'sdrec-stopped') == {'method': 'systemd', 'unit': 'tripleo_sdrec-stopped',
-                                                                  'service': None}
+    assert ha_facts._container_restart(ctx, 'sdrec-stopped') == {
+        'method': 'systemd', 'unit': 'tripleo_sdrec-stopped', 'service': None}
     assert ha_facts._container_restart(ctx, 'rabbitmq-bundle-podman-2') == {
         'method': 'pacemaker', 'resource': 'rabbitmq-bundle', 'service': None}
     assert ha_facts._container_restart(ctx, 'galera-bundle-podman-0') == {
