@@ -54,7 +54,7 @@ SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-en
   no-get-exception no-illegal-filenames no-smart-quotes pep8 replace-urlopen runtime-metadata shebang \
   symlinks use-argspec-type-path use-compat-six validate-modules yamllint
 
-.PHONY: test unit lint sanity docs build molecule integration test-times gen new-pair browser
+.PHONY: test unit lint changelog sanity docs build molecule integration test-times gen new-pair browser
 # Regenerate docs/checks/<check>.md and README's checks table from the check declarations.
 gen: deps
 	python tools/devtool.py docs
@@ -95,8 +95,19 @@ browser: deps
 	STACKDOCTOR_BROWSER_REQUIRED=1 pytest -q tests/browser --junitxml=.cache/junit-browser.xml
 	@cat .cache/browser/render-times.txt
 
-lint: deps
+lint: deps changelog
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/roles:$(CURDIR)/roles ansible-lint --profile production --offline -q
+
+# Changelog (antsibull-changelog, ~3 s): one fragment per change in changelogs/fragments/ (docs/DEVELOPING.md),
+# valid and without scaffold TODOs; CHANGELOG.md is generated from changelogs/changelog.yaml, never edited.
+changelog: deps
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@! grep -l '\bTODO\b' changelogs/fragments/*.y*ml 2>/dev/null || { echo "changelog fragments above still have TODOs"; exit 1; }
+	@antsibull-changelog generate --output .cache/CHANGELOG.generated.md --output-format md && \
+	  cmp -s .cache/CHANGELOG.generated.md CHANGELOG.md || { echo "CHANGELOG.md is generated (antsibull-changelog generate): do not edit it, add a fragment in changelogs/fragments/"; \
+	  diff .cache/CHANGELOG.generated.md CHANGELOG.md | head -20; exit 1; }
+	@echo "changelog: $$(ls changelogs/fragments/*.y*ml 2>/dev/null | wc -l) fragment(s) valid, CHANGELOG.md matches changelogs/changelog.yaml"
 
 sanity: deps
 	@pipver=$$(grep -ho "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | grep -o '[0-9][0-9.]*'); \

@@ -351,6 +351,13 @@ MOLECULE_VERIFY = '''---
 '''
 
 
+# antsibull-changelog fragment (RST; ``make changelog`` refuses TODOs), docs/DEVELOPING.md "Changelog".
+CHANGELOG_FRAGMENT = '''---
+minor_changes:
+  - 'TODO ``{check}``{fix_part}: what it finds (and fixes), in one line, with the public source.'
+'''
+
+
 def scaffold(short, scope='host', fix=True, groups=None, service=None):
     """Create a new pair's files; returns the list of paths written (refuses to overwrite)."""
     if not short.isidentifier() or short.lower() != short:
@@ -361,7 +368,8 @@ def scaffold(short, scope='host', fix=True, groups=None, service=None):
     fmt = dict(short=short, check=check, fix=fix_name, scope=scope, groups=groups,
                subsets=['layout'] if scope == 'host' else [], service=service or short.split('_')[0],
                target='host' if scope == 'host' else 'cloud', short_dash=short.replace('_', '-'),
-               hosts='localhost' if scope == 'cloud' else 'sd-lab-controller')
+               hosts='localhost' if scope == 'cloud' else 'sd-lab-controller',
+               fix_part=(' / ``%s``' % fix_name) if fix else '')
     files = {
         'plugins/module_utils/checks/%s.py' % short: CHECK_MODULE.format(**fmt),
         'tests/unit/checks/test_%s.py' % check: UNIT_TEST.format(**fmt),
@@ -370,6 +378,7 @@ def scaffold(short, scope='host', fix=True, groups=None, service=None):
         'roles/%s/meta/argument_specs.yml' % check: CHECK_SPECS.format(**fmt) + (CHECK_SPECS_CLOUD.format(**fmt) if scope == 'cloud' else ''),
         'tests/lab/sabotage/vars/%s.yml' % short: SABOTAGE_VARS.format(**fmt),
         'tests/lab/sabotage/tasks/%s.yml' % short: SABOTAGE_TASKS.format(**fmt),
+        'changelogs/fragments/%s.yml' % short: CHANGELOG_FRAGMENT.format(**fmt),
     }
     if fix:
         files.update({

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: checks
 author: stackdoctor developers (@stackdoctor)
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: The registry of stackdoctor checks, read from their declarations
 description:
   - Without terms, returns one dict mapping every registered check role to its registry entry

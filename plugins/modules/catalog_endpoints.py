@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: catalog_endpoints
 short_description: Read the services of one type and their endpoints from keystone (read-only)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Lists keystone's services of O(service_type) (C(GET /v3/services?type=)) and their endpoints
     (C(GET /v3/endpoints?service_id=)), as a service that falls back to the catalog sees them

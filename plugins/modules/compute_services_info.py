@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: compute_services_info
 short_description: List nova's compute services, hypervisors and placement's resource providers
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Reads C(GET /os-services) and C(GET /os-hypervisors/detail) (compute API, microversion 2.53,
     ids are uuids) and C(GET /resource_providers) (placement, microversion 1.14, with parent and root

@@ -12,7 +12,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: evaluate
 short_description: Evaluate stackdoctor checks from their facts and record the results
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs on the controller (action plugin, no remote call). For each check of O(checks), runs
     the pure C(evaluate(facts, params)) of its declaration (C(plugins/module_utils/checks/<name>.py))

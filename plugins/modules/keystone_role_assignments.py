@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 ---
 module: keystone_role_assignments
 short_description: Read, add or remove project role assignments of keystone users, in one call
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - For each entry of O(assignments) (user, project, role and their domains) reads whether the
     direct assignment exists (C(GET /v3/role_assignments)), and with O(state=present) or

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: nova_service_delete
 short_description: Delete (or force down) stale nova services by uuid, only those confirmed down
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Removes the compute services listed in O(services) through the compute API at
     microversion 2.53 (C(DELETE /os-services/{uuid})); openstack.cloud has no module that

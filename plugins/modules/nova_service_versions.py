@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: nova_service_versions
 short_description: Read every nova cell's services table (read-only), with versions
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Reads C([api_database] connection) from nova.conf on the host it runs on (or inside a
     container, see O(exec_prefix)), then C(nova_api.cell_mappings), then the C(services) table of

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: upgrade_checks
 short_description: Run the OpenStack services' own upgrade checks (<service>-status upgrade check)
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Runs C(<service>-status upgrade check) for every service of O(layout) that is present on the
     host (nova, placement, keystone, glance, cinder, neutron, heat, octavia, designate, barbican,

@@ -36,6 +36,7 @@ def tarball(tmp_path_factory):
 def test_tarball_has_the_collection(tarball):
     names = set(tarball['names'])
     for required in ('LICENSE', 'README.md', 'CHANGELOG.md', 'MANIFEST.json', 'FILES.json',
+                     'changelogs/changelog.yaml', 'changelogs/config.yaml',
                      'meta/runtime.yml', 'meta/execution-environment.yml',
                      'playbooks/diagnose.yml', 'playbooks/health_gate.yml', 'playbooks/remediate.yml',
                      'plugins/modules/placement_allocations.py',

@@ -160,6 +160,9 @@ def test_scaffold_creates_a_pair_this_test_recognises(tmp_path, monkeypatch):
         ns['evaluate']({}, {})
     # its unit test fails until filled
     assert 'TODO' in (tmp_path / 'tests/unit/checks/test_check_widget_state.py').read_text()
+    # and a changelog fragment that make changelog refuses until its TODO is replaced
+    frag = _yaml(tmp_path / 'changelogs/fragments/widget_state.yml')
+    assert frag['minor_changes'][0].startswith('TODO ``check_widget_state`` / ``fix_widget_state``')
     main = _yaml(tmp_path / 'roles/fix_widget_state/tasks/main.yml')
     assert main[0]['vars']['fix_frame_fix'] == 'fix_widget_state'
     with pytest.raises(SystemExit):
