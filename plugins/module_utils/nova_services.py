@@ -60,14 +60,11 @@ COMPUTE_RPC_ALIASES = {
 SERVICE_COLUMNS = ('id', 'uuid', 'host', 'binary', 'topic', 'version', 'disabled',
                    'disabled_reason', 'forced_down', 'last_seen_up', 'created_at', 'updated_at')
 
-# The reader. Input (JSON on stdin): config_files, connect_timeout, read_timeout, max_rows,
-# installed_table. Output (JSON on stdout): see the module's RETURN. Never prints a URL with
-# its user or password; errors name the file (and section) or the cell, not the URL.
-WORKER = r'''
+# Helpers shared by the reader and the soft-delete worker (standard library plus PyMySQL, run
+# with nova's Python): never print a URL with its user or password.
+_WORKER_COMMON = r'''
 import configparser, datetime, json, sys
 from urllib.parse import urlsplit, unquote
-
-COLS = %(cols)r
 
 
 def out(doc):
@@ -81,11 +78,11 @@ def where(url):
     except Exception:
         return '(unparsable URL)'
     if u.scheme.startswith('sqlite'):
-        return '%%s:%%s' %% (u.scheme, u.path)
+        return '%s:%s' % (u.scheme, u.path)
     host = u.hostname or ''
     if u.port:
-        host = '%%s:%%s' %% (host, u.port)
-    return '%%s://%%s%%s' %% (u.scheme, host, u.path)
+        host = '%s:%s' % (host, u.port)
+    return '%s://%s%s' % (u.scheme, host, u.path)
 
 
 def format_url(url, default):
@@ -98,17 +95,18 @@ def format_url(url, default):
     return url.format(**subs)
 
 
-def connect(url, p):
+def connect(url, p, readonly=True):
     u = urlsplit(url)
     scheme = u.scheme.split('+')[0]
     if scheme == 'sqlite':
         import sqlite3
         path = url.split(':///', 1)[1] if ':///' in url else u.path
         path = path.split('?')[0]
-        con = sqlite3.connect('file:%%s?mode=ro' %% path, uri=True, timeout=p['read_timeout'])
+        con = sqlite3.connect('file:%s?mode=%s' % (path, 'ro' if readonly else 'rw'), uri=True,
+                              timeout=p['read_timeout'])
         return con, 'sqlite'
     if scheme != 'mysql':
-        raise ValueError('unsupported database scheme %%s' %% scheme)
+        raise ValueError('unsupported database scheme %s' % scheme)
     import pymysql
     q = dict(kv.split('=', 1) for kv in u.query.split('&') if '=' in kv)
     kw = dict(host=u.hostname or 'localhost', user=unquote(u.username or ''),
@@ -121,8 +119,9 @@ def connect(url, p):
         kw['unix_socket'] = q['unix_socket']
     con = pymysql.connect(**kw)
     cur = con.cursor()
-    cur.execute('SET SESSION TRANSACTION READ ONLY')
-    cur.execute('START TRANSACTION READ ONLY')
+    if readonly:
+        cur.execute('SET SESSION TRANSACTION READ ONLY')
+        cur.execute('START TRANSACTION READ ONLY')
     return con, 'mysql'
 
 
@@ -138,8 +137,17 @@ def ts(v):
     if v is None:
         return None
     if isinstance(v, datetime.datetime):
-        return v.strftime('%%Y-%%m-%%dT%%H:%%M:%%S')
+        return v.strftime('%Y-%m-%dT%H:%M:%S')
     return str(v).replace(' ', 'T').split('.')[0]
+
+
+'''
+
+# The reader. Input (JSON on stdin): config_files, connect_timeout, read_timeout, max_rows,
+# installed_table. Output (JSON on stdout): see the module's RETURN. Never prints a URL with
+# its user or password; errors name the file (and section) or the cell, not the URL.
+WORKER = _WORKER_COMMON + r'''
+COLS = %(cols)r
 
 
 def main():
@@ -249,6 +257,238 @@ except Exception as e:
 ''' % {'cols': SERVICE_COLUMNS}
 
 
+# The opt-in database path of fix_nova_service_versions, for when nova-api itself refuses to start
+# (TooOldComputeService) so the compute API cannot delete the row. Input (JSON on stdin):
+# config_files, connect_timeout, read_timeout, services [{uuid, id, host, binary, version, cell}],
+# max_deletes, check_mode, undo. What it writes is nova's own soft delete
+# (nova/db/main/api.py service_destroy): on the services row of that uuid, deleted = id and
+# deleted_at = now; for a nova-compute also on its compute_nodes rows (service_id or host):
+# deleted = id, deleted_at = now, mapped = 0. Nothing else (no placement provider, no host mapping:
+# the compute API's delete also removes those). Each row is confirmed first in a read-only way: same
+# id, host, binary and version as the check saw, still live, not forced down, still down, and (a
+# nova-compute) no instance on the host and no migration in progress (the API's 409 cases).
+# undo: the row of that uuid soft-deleted last gets deleted = 0, deleted_at = NULL again, and the
+# compute_nodes rows soft-deleted at the same instant too (mapped stays 0: nova-manage cell_v2
+# discover_hosts maps them again).
+SOFT_DELETE_WORKER = _WORKER_COMMON + r"""
+MIGRATION_DONE = ('confirmed', 'reverted', 'error', 'failed', 'completed', 'cancelled', 'done')
+
+
+def run(con, kind, sql, args=()):
+    cur = con.cursor()
+    if kind == 'mysql':
+        sql = sql.replace('"', '`').replace('?', '%s')
+    cur.execute(sql, tuple(args))
+    return cur
+
+
+def when(v):
+    if isinstance(v, datetime.datetime):
+        return v
+    try:
+        return datetime.datetime.strptime(str(v).replace('T', ' ')[:19], '%Y-%m-%d %H:%M:%S')
+    except ValueError:
+        return None
+
+
+def confirm(con, kind, want, down_time, forupdate):
+    # (row, now, compute node ids, None) or (None, None, None, (reason, detail))
+    lock = ' FOR UPDATE' if forupdate and kind == 'mysql' else ''
+    row = run(con, kind, 'SELECT id, host, "binary", version, forced_down, last_seen_up, created_at FROM services '
+              'WHERE uuid = ? AND deleted = 0' + lock, (want['uuid'],)).fetchone()
+    if row is None:
+        return None, None, None, ('gone', 'no live services row with this uuid')
+    sid, host, binary, version, forced_down, seen, created = row
+    if (want.get('id') is not None and int(want['id']) != int(sid)) or host != want.get('host') \
+            or binary != want.get('binary'):
+        return None, None, None, ('changed', 'this uuid is now row %s, %s %s' % (sid, binary, host))
+    if want.get('version') is not None and int(version or 0) != int(want['version']):
+        return None, None, None, ('changed', 'version is now %s' % version)
+    if forced_down:
+        return None, None, None, ('gone', 'forced down since the check (no longer in the minimum)')
+    now = run(con, kind, 'SELECT UTC_TIMESTAMP()' if kind == 'mysql' else "SELECT datetime('now')").fetchone()[0]
+    now, beat = when(now), when(seen or created)
+    if now is None or beat is None or (now - beat).total_seconds() <= down_time:
+        return None, None, None, ('up_now', 'the service heartbeats again (last_seen_up %s)' % seen)
+    if binary == 'nova-compute':
+        n = run(con, kind, 'SELECT COUNT(*) FROM instances WHERE host = ? AND deleted = 0', (host,)).fetchone()[0]
+        if n:
+            return None, None, None, ('conflict', '%d instance(s) on host %s' % (n, host))
+        marks = ', '.join('?' for _ in MIGRATION_DONE)
+        n = run(con, kind, 'SELECT COUNT(*) FROM migrations WHERE deleted = 0 AND (source_compute = ? OR dest_compute = ?)'
+                ' AND status NOT IN (%s)' % marks, (host, host) + MIGRATION_DONE).fetchone()[0]
+        if n:
+            return None, None, None, ('conflict', '%d migration(s) in progress on host %s' % (n, host))
+        nodes = [r[0] for r in run(con, kind, 'SELECT id FROM compute_nodes WHERE deleted = 0 AND (service_id = ? OR host = ?)'
+                                   ' ORDER BY id', (sid, host)).fetchall()]
+    else:
+        nodes = []
+    return row, now, nodes, None
+
+
+def main():
+    p = json.loads(sys.stdin.read() or '{}')
+    doc = {'removed': [], 'skipped': [], 'error': None}
+    cp = configparser.RawConfigParser(strict=False, interpolation=None)
+    for f in p['config_files']:
+        try:
+            with open(f) as h:
+                cp.read_file(h, source=f)
+        except (IOError, OSError) as e:
+            doc['error'] = {'file': f, 'message': 'cannot read: %s' % (e.strerror or e)}
+            return out(doc)
+        except configparser.Error as e:
+            doc['error'] = {'file': f, 'message': 'not an ini file: %s' % type(e).__name__}
+            return out(doc)
+
+    def opt(section, key, default=None):
+        try:
+            return (cp.get(section, key) or '').strip() or default
+        except (configparser.Error, KeyError):
+            return default
+
+    try:
+        down_time = int(opt('DEFAULT', 'service_down_time', '60'))
+    except ValueError:
+        down_time = 60
+    api_url, cell_default = opt('api_database', 'connection'), opt('database', 'connection') or ''
+    if not api_url:
+        doc['error'] = {'file': ', '.join(p['config_files']), 'section': 'api_database',
+                        'message': '[api_database] connection is not set (not a controller nova.conf?)'}
+        return out(doc)
+    try:
+        con, kind = connect(api_url, p)
+        cells = query(con, kind, 'SELECT uuid, name, database_connection FROM cell_mappings ORDER BY id')
+        con.close()
+    except Exception as e:
+        doc['error'] = {'section': 'api_database', 'database': where(api_url),
+                        'message': 'cannot read nova_api.cell_mappings: %s' % type(e).__name__}
+        return out(doc)
+    by_name = dict((name, format_url(dbc or '', cell_default)) for uuid, name, dbc in cells)
+    by_uuid = dict((uuid, format_url(dbc or '', cell_default)) for uuid, name, dbc in cells)
+    done = 0
+    for want in p['services']:
+        item = dict((k, want.get(k)) for k in ('uuid', 'id', 'host', 'binary', 'version', 'cell'))
+        url = by_uuid.get(want.get('cell_uuid')) or by_name.get(want.get('cell'))
+        if not url:
+            doc['skipped'].append(dict(item, reason='gone', detail='no cell mapping %s' % want.get('cell')))
+            continue
+        if not p.get('undo') and done >= int(p['max_deletes']):
+            doc['skipped'].append(dict(item, reason='cap', detail='max_deletes %d reached' % int(p['max_deletes'])))
+            continue
+        item['database'] = where(url)
+        con = None
+        try:
+            con, kind = connect(url, p, readonly=bool(p.get('check_mode')))
+            if p.get('undo'):
+                row = run(con, kind, 'SELECT id, host, "binary", deleted_at FROM services WHERE uuid = ? AND deleted != 0 '
+                          'ORDER BY deleted_at DESC LIMIT 1', (want['uuid'],)).fetchone()
+                if row is None:
+                    doc['skipped'].append(dict(item, reason='gone', detail='no soft-deleted row with this uuid'))
+                    continue
+                sid, host, binary, at = row
+                live = run(con, kind, 'SELECT COUNT(*) FROM services WHERE host = ? AND "binary" = ? AND deleted = 0',
+                           (host, binary)).fetchone()[0]
+                if live:
+                    doc['skipped'].append(dict(item, reason='conflict', detail='a live %s row exists for %s' % (binary, host)))
+                    continue
+                nodes = [r[0] for r in run(con, kind, 'SELECT id FROM compute_nodes WHERE deleted != 0 AND deleted_at = ? '
+                                           'AND (service_id = ? OR host = ?)', (at, sid, host)).fetchall()]
+                if not p.get('check_mode'):
+                    run(con, kind, 'UPDATE services SET deleted = 0, deleted_at = NULL WHERE id = ?', (sid,))
+                    for nid in nodes:
+                        run(con, kind, 'UPDATE compute_nodes SET deleted = 0, deleted_at = NULL WHERE id = ?', (nid,))
+                    con.commit()
+                doc['removed'].append(dict(item, action='would be restored' if p.get('check_mode') else 'restored',
+                                           service_id=sid, compute_nodes=nodes))
+                continue
+            row, now, nodes, why = confirm(con, kind, want, down_time, not p.get('check_mode'))
+            if why:
+                doc['skipped'].append(dict(item, reason=why[0], detail=why[1]))
+                continue
+            done += 1
+            sid = row[0]
+            if p.get('check_mode'):
+                doc['removed'].append(dict(item, action='would be soft-deleted in the cell database', service_id=sid,
+                                           compute_nodes=nodes))
+                continue
+            at = now.strftime('%Y-%m-%d %H:%M:%S')
+            cur = run(con, kind, 'UPDATE services SET deleted = id, deleted_at = ? WHERE id = ? AND deleted = 0', (at, sid))
+            if cur.rowcount != 1:
+                con.rollback()
+                done -= 1
+                doc['skipped'].append(dict(item, reason='gone', detail='removed meanwhile'))
+                continue
+            for nid in nodes:
+                run(con, kind, 'UPDATE compute_nodes SET deleted = id, deleted_at = ?, mapped = 0 WHERE id = ? AND deleted = 0',
+                    (at, nid))
+            con.commit()
+            doc['removed'].append(dict(item, action='soft-deleted in the cell database', service_id=sid,
+                                       deleted_at=at.replace(' ', 'T'), compute_nodes=nodes))
+        except Exception as e:
+            msg = str(e)
+            for secret in (url, urlsplit(url).password or '\0'):
+                msg = msg.replace(secret, '***')
+            try:
+                con and con.rollback()
+            except Exception:
+                pass
+            doc['skipped'].append(dict(item, reason='failed', detail='%s: %s' % (type(e).__name__, msg[:200])))
+        finally:
+            try:
+                con and con.close()
+            except Exception:
+                pass
+    out(doc)
+
+
+try:
+    main()
+except Exception as e:
+    out({'error': {'message': 'soft-delete worker failed: %s' % type(e).__name__}, 'removed': [], 'skipped': []})
+"""
+
+
+def soft_delete(config_files, services, python='python3', exec_prefix=None, connect_timeout=10,
+                read_timeout=30, command_timeout=120, max_deletes=5, check_mode=False, undo=False,
+                runner=None):
+    """Run :data:`SOFT_DELETE_WORKER` like :func:`read_services`; returns ``{removed, skipped, error}``."""
+    argv = list(exec_prefix or []) + [python, '-c', SOFT_DELETE_WORKER]
+    payload = json.dumps({'config_files': list(config_files), 'connect_timeout': int(connect_timeout),
+                          'read_timeout': int(read_timeout), 'services': list(services or []),
+                          'max_deletes': int(max_deletes), 'check_mode': bool(check_mode), 'undo': bool(undo)})
+    rc, stdout, stderr, err = _run_worker(argv, payload, command_timeout, exec_prefix, python, runner)
+    if err:
+        return {'removed': [], 'skipped': [], 'error': err}
+    try:
+        doc = json.loads(stdout)
+    except ValueError:
+        last = [ln for ln in (stderr or '').splitlines() if ln.strip()][-1:] or ['no output']
+        return {'removed': [], 'skipped': [], 'error': {'message': 'the worker (%s) failed (rc %s): %s'
+                                                       % (' '.join(list(exec_prefix or []) + [python]), rc, last[0][:300])}}
+    doc.setdefault('removed', [])
+    doc.setdefault('skipped', [])
+    return doc
+
+
+def _run_worker(argv, payload, command_timeout, exec_prefix, python, runner):
+    """(rc, stdout, stderr, error dict or None) of one bounded worker run."""
+    where = ' '.join(list(exec_prefix or []) + [python])
+    try:
+        if runner:
+            rc, stdout, stderr = runner(argv, payload, command_timeout)
+        else:
+            proc = subprocess.run(argv, input=payload.encode(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, timeout=command_timeout)
+            rc, stdout, stderr = proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+    except subprocess.TimeoutExpired:
+        return None, None, None, {'message': 'the worker (%s) did not finish within %ss (command_timeout)'
+                                  % (where, command_timeout)}
+    except (IOError, OSError) as exc:
+        return None, None, None, {'message': 'cannot run %s: %s' % (where, exc.strerror or exc)}
+    return rc, stdout, stderr, None
+
+
 def read_services(config_files, python='python3', exec_prefix=None, connect_timeout=10,
                   read_timeout=30, command_timeout=120, max_rows=10000, installed_table=True,
                   runner=None):
@@ -262,18 +502,9 @@ def read_services(config_files, python='python3', exec_prefix=None, connect_time
                           'read_timeout': int(read_timeout), 'max_rows': int(max_rows),
                           'installed_table': bool(installed_table)})
     where = ' '.join(list(exec_prefix or []) + [python])
-    try:
-        if runner:
-            rc, stdout, stderr = runner(argv, payload, command_timeout)
-        else:
-            proc = subprocess.run(argv, input=payload.encode(), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, timeout=command_timeout)
-            rc, stdout, stderr = proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
-    except subprocess.TimeoutExpired:
-        return {'cells': [], 'error': {'message': 'the reader (%s) did not finish within %ss (command_timeout)'
-                                       % (where, command_timeout)}}
-    except (IOError, OSError) as exc:
-        return {'cells': [], 'error': {'message': 'cannot run %s: %s' % (where, exc.strerror or exc)}}
+    rc, stdout, stderr, err = _run_worker(argv, payload, command_timeout, exec_prefix, python, runner)
+    if err:
+        return {'cells': [], 'error': dict(err, message=err['message'].replace('the worker', 'the reader'))}
     try:
         doc = json.loads(stdout)
     except ValueError:

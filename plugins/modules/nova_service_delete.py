@@ -39,6 +39,7 @@ options:
       binary: {description: Its binary (must still match)., type: str, required: true}
       version: {description: Its version (reported back)., type: int}
       cell: {description: Its cell (reported back)., type: str}
+      id: {description: Its row id in the cell database (not used by the API path)., type: int}
   mode:
     description: C(delete) the rows, or C(force_down) them.
     type: str
@@ -70,6 +71,11 @@ skipped:
   returned: always
   type: list
   elements: dict
+api_down:
+  description: On failure, true when the compute API did not answer (connection refused or timed out, or
+    a 5xx on C(GET /os-services)), e.g. nova-api refusing to start with C(TooOldComputeService).
+  returned: failure
+  type: bool
 '''
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
@@ -81,7 +87,8 @@ class NovaServiceDeleteModule(StackdoctorOpenStackModule):
     argument_spec = dict(
         services=dict(type='list', elements='dict', required=True, options=dict(
             uuid=dict(type='str', required=True), host=dict(type='str', required=True),
-            binary=dict(type='str', required=True), version=dict(type='int'), cell=dict(type='str'))),
+            binary=dict(type='str', required=True), version=dict(type='int'), cell=dict(type='str'),
+            id=dict(type='int'))),
         mode=dict(type='str', default='delete', choices=['delete', 'force_down']),
         max_deletes=dict(type='int', default=5),
     )
@@ -91,10 +98,16 @@ class NovaServiceDeleteModule(StackdoctorOpenStackModule):
         p = self.params
         if p['max_deletes'] < 0:
             self.fail_json(msg='max_deletes must be >= 0')
-        removed, skipped, error = ns.remove(ns.sdk_transport(self.conn), p['services'], p['max_deletes'],
-                                            p['mode'], self.check_mode)
+        try:
+            removed, skipped, error = ns.remove(ns.sdk_transport(self.conn), p['services'], p['max_deletes'],
+                                                p['mode'], self.check_mode)
+        except Exception as exc:  # keystoneauth's ConnectFailure, ConnectTimeout...: nothing answers
+            self.fail_json(msg='nothing removed: the compute API does not answer: %s: %s'
+                           % (type(exc).__name__, str(exc)[:300]), removed=[], skipped=[], api_down=True)
         if error:
-            self.fail_json(msg='nothing removed: %s' % error, removed=[], skipped=[])
+            # 5xx on GET /os-services: nova-api is there but cannot serve (e.g. its database)
+            self.fail_json(msg='nothing removed: %s' % error, removed=[], skipped=[],
+                           api_down=error.startswith('GET /os-services answered 5'))
         self.exit_json(changed=bool(removed), removed=removed, skipped=skipped)
 
 
