@@ -464,8 +464,9 @@ def soft_delete(config_files, services, python='python3', exec_prefix=None, conn
         doc = json.loads(stdout)
     except ValueError:
         last = [ln for ln in (stderr or '').splitlines() if ln.strip()][-1:] or ['no output']
-        return {'removed': [], 'skipped': [], 'error': {'message': 'the worker (%s) failed (rc %s): %s'
-                                                       % (' '.join(list(exec_prefix or []) + [python]), rc, last[0][:300])}}
+        where = ' '.join(list(exec_prefix or []) + [python])
+        msg = 'the worker (%s) failed (rc %s): %s' % (where, rc, last[0][:300])
+        return {'removed': [], 'skipped': [], 'error': {'message': msg}}
     doc.setdefault('removed', [])
     doc.setdefault('skipped', [])
     return doc

@@ -14,7 +14,7 @@ short_description: Soft-delete stale nova services rows in their cell database (
 version_added: 0.3.0
 description:
   - The database path of C(fix_nova_service_versions), for the one case the compute API cannot
-    serve: nova-api refuses to start (C(TooOldComputeService), nova/utils.py
+    serve - nova-api refuses to start (C(TooOldComputeService), nova/utils.py
     C(raise_if_old_compute)) because of the very rows to delete. Opt-in in the fix role
     (C(fix_nova_service_versions_db_when_api_down)); prefer the API (C(DELETE /os-services/{uuid})).
   - Runs a small worker with nova's own Python (O(python), on the host or in nova's container
@@ -22,7 +22,7 @@ description:
     C(nova_api.cell_mappings) for the cell database URL); no credential passes through Ansible
     and none is returned.
   - For each row given (only the rows the check reported), it confirms first, in the cell
-    database: a live row (C(deleted = 0)) with the same uuid, id, host, binary and version, not
+    database, a live row (C(deleted = 0)) with the same uuid, id, host, binary and version, not
     forced down, still down (C(last_seen_up) older than C([DEFAULT] service_down_time)) and, for a
     nova-compute, no instance on the host and no migration in progress (the compute API's 409
     cases). Then, in one transaction per row, what nova's own delete does to the database
