@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: nova_service_soft_delete
 short_description: Soft-delete stale nova services rows in their cell database (when nova-api cannot start)
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - The database path of C(fix_nova_service_versions), for the one case the compute API cannot
     serve - nova-api refuses to start (C(TooOldComputeService), nova/utils.py
