@@ -794,3 +794,126 @@ def gather_containers(ctx):
         if rc not in (0, None) and not text:
             c['log_tail'] = ['(%s logs failed, rc=%s)' % (cli, rc)]
     return out
+
+
+# ---------------------------------------------------------------------------
+# pacemaker: crm_mon's XML status
+# ---------------------------------------------------------------------------
+# pacemaker >= 2.0.3: `crm_mon --one-shot --inactive --output-as=xml` (<pacemaker-result>); 1.1:
+# `crm_mon --one-shot --inactive --as-xml` (<crm_mon version=...>), same summary/nodes/resources/failures.
+# TripleO runs pacemaker on the controller itself (pcs, crm_mon on the host).
+PACEMAKER_CONFIGS = ('/etc/corosync/corosync.conf', '/var/lib/pacemaker/cib/cib.xml')
+# operation names that contain '_' (an op_key is <resource>_<task>_<interval>)
+_OP_KEY_RE = re.compile(r'^(.+?)_(migrate_to|migrate_from|reload-agent|meta-data|validate-all|[a-z-]+)_(\d+)$')
+
+
+def _bool(value):
+    return str(value).lower() == 'true'
+
+
+def op_key_resource(op_key):
+    """``dummy_monitor_5000`` -> (``dummy``, ``monitor``, ``5000``)."""
+    m = _OP_KEY_RE.match(op_key or '')
+    return (m.group(1), m.group(2), m.group(3)) if m else (op_key, None, None)
+
+
+def _resources(elem, parent, kind, out):
+    for child in list(elem):
+        tag = child.tag
+        if tag == 'resource':
+            a = child.attrib
+            out.append({'id': a.get('id'), 'parent': parent, 'parent_kind': kind, 'agent': a.get('resource_agent'),
+                        'role': a.get('role'), 'target_role': a.get('target_role'),
+                        'active': _bool(a.get('active')), 'managed': _bool(a.get('managed', 'true')),
+                        'failed': _bool(a.get('failed')), 'blocked': _bool(a.get('blocked')),
+                        'orphaned': _bool(a.get('orphaned')),
+                        'nodes': [n.get('name') for n in child.findall('node')]})
+        elif tag in ('clone', 'group', 'bundle'):
+            a = child.attrib
+            out.append({'id': a.get('id'), 'parent': parent, 'parent_kind': kind, 'container': tag,
+                        'managed': _bool(a.get('managed', 'true')), 'disabled': _bool(a.get('disabled')),
+                        'failed': _bool(a.get('failed')), 'image': a.get('image')})
+            _resources(child, a.get('id'), tag, out)
+        elif tag == 'replica':
+            _resources(child, parent, kind, out)
+
+
+def parse_crm_mon_xml(text):
+    """crm_mon's XML -> {dc, dc_present, quorum, nodes, resources, failures, stonith_enabled,
+    maintenance_mode, error}. Raises ValueError on anything that is not its XML."""
+    import xml.etree.ElementTree as ET  # pylint: disable=import-outside-toplevel
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise ValueError('not XML: %s' % exc)
+    if root.tag not in ('pacemaker-result', 'crm_mon'):
+        raise ValueError('unexpected root element <%s>' % root.tag)
+    status = root.find('status')
+    if status is not None and status.get('code') not in (None, '0'):
+        errors = [e.text for e in status.iter('error') if e.text]
+        return {'error': 'crm_mon: %s (code %s)%s' % (status.get('message'), status.get('code'),
+                                                        ': ' + '; '.join(errors) if errors else '')}
+    summary = root.find('summary')
+    if summary is None:
+        raise ValueError('no <summary> in the output')
+    dc = summary.find('current_dc')
+    opts = summary.find('cluster_options')
+    out = {'dc': dc.get('name') if dc is not None else None,
+           'dc_present': dc is not None and _bool(dc.get('present')),
+           'quorum': _bool(dc.get('with_quorum')) if dc is not None and dc.get('with_quorum') is not None else None,
+           'stonith_enabled': _bool(opts.get('stonith-enabled')) if opts is not None else None,
+           'maintenance_mode': _bool(opts.get('maintenance-mode')) if opts is not None else None,
+           'nodes': [], 'resources': [], 'failures': [], 'error': None}
+    for node in root.findall('nodes/node'):
+        a = node.attrib
+        out['nodes'].append({'name': a.get('name'), 'online': _bool(a.get('online')), 'standby': _bool(a.get('standby')),
+                             'maintenance': _bool(a.get('maintenance')), 'unclean': _bool(a.get('unclean')),
+                             'pending': _bool(a.get('pending')), 'shutdown': _bool(a.get('shutdown')),
+                             'type': a.get('type')})
+    resources = root.find('resources')
+    if resources is not None:
+        _resources(resources, None, None, out['resources'])
+    for f in root.findall('failures/failure'):
+        a = f.attrib
+        rsc, task, interval = op_key_resource(a.get('op_key'))
+        out['failures'].append({'op_key': a.get('op_key'), 'resource': rsc, 'task': a.get('task') or task,
+                                'interval': a.get('interval') or interval, 'node': a.get('node'),
+                                'exitstatus': a.get('exitstatus'), 'exitreason': a.get('exitreason') or None,
+                                'exitcode': a.get('exitcode'), 'status': a.get('status'),
+                                'last_rc_change': a.get('last-rc-change') or a.get('last-rc-change-time')})
+    return out
+
+
+def gather_pacemaker(ctx):
+    """crm_mon's XML status where a pacemaker cluster is configured (crm_mon and a corosync.conf or
+    a CIB on the host), bounded by command_timeout. ``{present, command, rc, status, error, pcs}``."""
+    seconds = _seconds(ctx)
+    out = {'present': False, 'command': None, 'rc': None, 'status': None, 'error': None, 'pcs': None,
+           'config': None}
+    binary = layout_mod.find_binary('crm_mon', ctx.root)
+    config = [p for p in PACEMAKER_CONFIGS if os.path.exists(ctx.fs(p))]
+    if not binary or not config:
+        return out
+    out.update(present=True, config=config[0], pcs=layout_mod.find_binary('pcs', ctx.root))
+    if ctx.runner is None:
+        out['error'] = {'message': 'no command runner: crm_mon not run'}
+        return out
+    argv = [binary, '--one-shot', '--inactive', '--output-as=xml']
+    rc, stdout, err = ctx.runner(['timeout', str(seconds)] + argv)
+    if rc == 64 or (rc != 0 and 'output-as' in (err or '')):   # pacemaker 1.1: --as-xml
+        argv = [binary, '--one-shot', '--inactive', '--as-xml']
+        rc, stdout, err = ctx.runner(['timeout', str(seconds)] + argv)
+    out.update(rc=rc, command=' '.join(['crm_mon'] + argv[1:]))
+    if rc == 124:
+        out['error'] = {'message': 'crm_mon timed out after %s s' % seconds}
+        return out
+    try:
+        status = parse_crm_mon_xml(stdout)
+    except ValueError as exc:
+        out['error'] = {'message': 'crm_mon failed (rc=%s): %s' % (rc, _tail(err or stdout) or exc)}
+        return out
+    if status.get('error'):
+        out['error'] = {'message': status['error']}
+        return out
+    out['status'] = status
+    return out

@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -359,6 +359,15 @@ ansible_facts:
               C(health), C(failing_streak), C(health_log) (the last 3 healthcheck runs, output masked),
               C(restart_policy), C(restart_count), C(one_shot), C(restart) (C(method), C(unit) or C(resource)),
               C(log_tail) (the last lines of C(<cli> logs), masked, for the faulty ones)).
+          returned: when requested
+          type: dict
+        pacemaker:
+          description:
+            - C(crm_mon --one-shot --inactive --output-as=xml) (C(--as-xml) for pacemaker 1.1) where crm_mon and a
+              corosync.conf or CIB are on the host, bounded by O(command_timeout).
+            - C(present), C(config), C(pcs), C(command), C(rc), C(error), C(status) (C(dc), C(dc_present), C(quorum),
+              C(stonith_enabled), C(maintenance_mode), C(nodes), C(resources) with their clone/group/bundle,
+              C(failures) - the failed actions with C(resource), C(task), C(node), C(exitstatus), C(exitreason)).
           returned: when requested
           type: dict
 changed:

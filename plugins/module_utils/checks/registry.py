@@ -42,6 +42,7 @@ CHECKS = (
     'images',
     'debug_mode',
     'containers',
+    'pacemaker',
 )
 
 _CACHE = {}
