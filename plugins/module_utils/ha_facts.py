@@ -851,8 +851,8 @@ def parse_crm_mon_xml(text):
     status = root.find('status')
     if status is not None and status.get('code') not in (None, '0'):
         errors = [e.text for e in status.iter('error') if e.text]
-        return {'error': 'crm_mon: %s (code %s)%s' % (status.get('message'), status.get('code'),
-                                                        ': ' + '; '.join(errors) if errors else '')}
+        detail = ': ' + '; '.join(errors) if errors else ''
+        return {'error': 'crm_mon: %s (code %s)%s' % (status.get('message'), status.get('code'), detail)}
     summary = root.find('summary')
     if summary is None:
         raise ValueError('no <summary> in the output')
