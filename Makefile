@@ -23,10 +23,7 @@ venv-path:
 deps: apt venv collection
 
 apt:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "apt: installing$$missing"; \
-	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; \
-	else echo "apt: all present"; fi
+	@tests/tools/apt-install.sh $(APT_PACKAGES) && echo "apt: $(APT_PACKAGES) present"
 
 venv: $(VENV)/.complete
 $(VENV)/.complete: requirements.txt
@@ -64,18 +61,9 @@ new-pair: deps
 	@test -n "$(NAME)" || { echo "usage: make new-pair NAME=<name> [SCOPE=host|cloud] [FIX=no]"; exit 2; }
 	python tools/devtool.py new $(NAME) --scope $(or $(SCOPE),host) $(if $(filter no,$(FIX)),--no-fix,)
 
+# tests/tools/make-test.sh: the lab starts in the background while unit ... molecule run
 test: deps
-	@rm -f $(PHASE_LOG) .cache/junit-*.xml
-	@$(PHASE) images $(MAKE) -s images
-	@$(PHASE) unit $(MAKE) -s unit
-	@$(PHASE) lint $(MAKE) -s lint
-	@$(PHASE) sanity $(MAKE) -s sanity
-	@$(PHASE) docs $(MAKE) -s docs
-	@$(PHASE) browser $(MAKE) -s browser
-	@$(PHASE) build $(MAKE) -s build
-	@$(PHASE) molecule $(MAKE) -s molecule
-	@$(PHASE) integration $(MAKE) -s integration
-	@$(MAKE) -s test-times
+	@bash tests/tools/make-test.sh
 
 test-times:
 	@echo; echo "== time per phase of make test =="; cat $(PHASE_LOG)
@@ -89,9 +77,7 @@ unit: deps
 # and chromium-driver are installed here, on the test path only (make demo does not need them).
 BROWSER_PACKAGES := chromium chromium-driver
 browser: deps
-	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "apt (browser test):$$missing"; \
-	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; fi
+	@tests/tools/apt-install.sh $(BROWSER_PACKAGES)
 	STACKDOCTOR_BROWSER_REQUIRED=1 pytest -q tests/browser --junitxml=.cache/junit-browser.xml
 	@cat .cache/browser/render-times.txt
 
@@ -143,10 +129,10 @@ molecule: deps images
 	@was=$$(tests/hosts/podman-socket.sh status >/dev/null 2>&1 && echo up || echo down); rc=0; \
 	for s in $(MOLECULE_SCENARIOS); do \
 	  $(PHASE) molecule:$$s molecule test -s $$s || { rc=1; break; }; done; \
-	[ $$was = up ] || tests/hosts/podman-socket.sh stop-if-unused; exit $$rc
+	[ $$was = up ] || [ "$${STACKDOCTOR_PODMAN_SOCKET_KEEP:-0}" = 1 ] || tests/hosts/podman-socket.sh stop-if-unused; exit $$rc
 
 integration: deps images
-	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration --junitxml=.cache/junit-integration.xml
+	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration --junitxml=.cache/junit-integration.xml --durations=15
 
 # ---- lab
 # The lab (tests/lab/README.md): control plane on 127.0.0.1 (tests/lab/lab.sh) + node containers
@@ -159,8 +145,10 @@ lab-up: deps
 	cp_state=$$(tests/lab/lab.sh status >/dev/null 2>&1 && echo up || echo down); \
 	nodes_state=$$(tests/lab/lab-nodes.sh status >/dev/null 2>&1 && echo up || echo down); \
 	t0=$$(date +%s.%N); \
-	$(PHASE) lab:control-plane tests/lab/lab.sh up && \
-	$(PHASE) lab:image $(MAKE) -s images && \
+	$(PHASE) lab:control-plane tests/lab/lab.sh up > .cache/lab-control-plane.log 2>&1 & cp_pid=$$!; \
+	$(PHASE) lab:image $(MAKE) -s images; img_rc=$$?; \
+	wait $$cp_pid; cp_rc=$$?; cat .cache/lab-control-plane.log; \
+	[ $$cp_rc = 0 ] && [ $$img_rc = 0 ] || { echo "lab-up: control plane rc=$$cp_rc, node image rc=$$img_rc"; exit 1; }; \
 	$(PHASE) lab:nodes tests/lab/lab-nodes.sh up || exit 1; \
 	t=$$(awk -v s=$$t0 -v e=$$(date +%s.%N) 'BEGIN{printf "%.1f", e-s}'); \
 	kind=$$([ $$cp_state = down ] && echo "control plane was down" || echo "control plane was up"); \

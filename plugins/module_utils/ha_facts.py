@@ -737,6 +737,13 @@ def gather_containers(ctx):
            'containers': [], 'others': 0, 'error': None}
     if ctx.runner is None or cli in (None, '', 'none'):
         return out
+    in_containers = [n for n, s in (layout.get('services') or {}).items() if (s.get('restart') or {}).get('container')]
+    if not (labels or include or in_containers):
+        # a packaged or charm host whose layout runs nothing in a container: an engine that is
+        # installed there (and may not even answer) is not asked (layout override containers:
+        # {labels, include} selects containers on such a host)
+        out['selection']['none'] = 'the %s layout runs no service in a container' % flavour
+        return out
     rc, stdout, err = ctx.runner(['timeout', str(seconds), cli, 'ps', '-a', '--format', 'json'])
     if rc != 0:
         out['error'] = {'message': '%s ps -a failed (rc=%s): %s' % (cli, rc, _tail(err or stdout))}

@@ -110,36 +110,24 @@ ensure_venv() {
   ts "lab venv ready ($(du -sm "$VENV" | cut -f1) MB)"
 }
 
-ensure_rabbit_pkg() {
-  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && return 0
-  ts "installing rabbitmq-server (apt)"
-  # policy-rc.d may or may not stop the distro service from starting; we never use it
-  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server) >/dev/null \
-    || die "apt-get install rabbitmq-server failed"
-}
-
-ensure_mariadb_pkg() {
-  [ -x /usr/sbin/mariadbd ] && [ -x /usr/bin/mariadb-install-db ] && [ -x /usr/bin/mariadb ] && return 0
-  ts "installing mariadb-server (apt)"
-  # the distro's own server must not start (the lab runs its own mariadbd): a policy-rc.d
-  # that says "no" for the time of the install, unless the machine already has one
+# rabbitmq-server, mariadb-server, lvm2 (cinder-volume's LVM driver) and qemu-utils (lab images) in one apt call, under the
+# project's apt lock (make test runs the lab's start beside other phases that may also call apt).
+# The distro's own services must not start (the lab runs its own rabbit and mariadbd): a policy-rc.d
+# that says "no" for the time of the install, unless the machine already has one.
+ensure_host_pkgs() {
+  local missing=""
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$missing rabbitmq-server"
+  { [ -x /usr/sbin/mariadbd ] && [ -x /usr/bin/mariadb-install-db ] && [ -x /usr/bin/mariadb ]; } || missing="$missing mariadb-server"
+  { [ -x /sbin/lvcreate ] && [ -x /sbin/losetup ]; } || missing="$missing lvm2"
+  command -v qemu-img >/dev/null || missing="$missing qemu-utils"  # tests/lab/lab_images.py makes images
+  [ -z "$missing" ] && return 0
+  ts "installing$missing (apt)"
   local prc=/usr/sbin/policy-rc.d ours=0 rc=0
   if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' > $prc; chmod 755 $prc; ours=1; fi
-  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    mariadb-server) >/dev/null || rc=1
+  # shellcheck disable=SC2086
+  "$REPO/tests/tools/apt-install.sh" --no-install-recommends $missing || rc=1
   [ $ours = 1 ] && rm -f $prc
-  [ $rc = 0 ] || die "apt-get install mariadb-server failed"
-}
-
-ensure_lvm_pkg() {  # lvm2 for cinder-volume's LVM driver (pvcreate, vgcreate, lvcreate...)
-  [ -x /sbin/lvcreate ] && [ -x /sbin/losetup ] && return 0
-  ts "installing lvm2 (apt)"
-  local prc=/usr/sbin/policy-rc.d ours=0 rc=0
-  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' > $prc; chmod 755 $prc; ours=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lvm2 >/dev/null 2>&1 \
-    || { (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lvm2) >/dev/null || rc=1; }
-  [ $ours = 1 ] && rm -f $prc
-  [ $rc = 0 ] || die "apt-get install lvm2 failed"
+  [ $rc = 0 ] || die "apt-get install$missing failed"
 }
 
 # ------------------------------------------------------------------------------ LVM
@@ -705,9 +693,7 @@ cmd_up() {
   if [ -e "$LAB" ] && [ ! -e "$LAB/.stackdoctor-lab" ] && [ -n "$(ls -A "$LAB" 2>/dev/null)" ]; then
     die "$LAB exists and is not a lab directory; refusing to wipe it"
   fi
-  ensure_rabbit_pkg
-  ensure_mariadb_pkg
-  ensure_lvm_pkg
+  ensure_host_pkgs
   ensure_venv
   lvm_teardown   # a loop device a killed lab left attached
   rm -rf "$LAB"

@@ -160,6 +160,10 @@ def evaluate(facts, params=None):
                             'cannot read the containers: %s' % message, {'cli': cf.get('cli'), 'message': message})]
     containers = cf.get('containers') or []
     if not containers:
+        if (cf.get('selection') or {}).get('none'):
+            return [base.result(DECLARATION, 'containers.status_unavailable', 'skipped',
+                                '%s: nothing to look at on this host' % cf['selection']['none'],
+                                {'cli': cf.get('cli'), 'selection': cf.get('selection')})]
         return [base.result(DECLARATION, 'containers.status_unavailable', 'skipped',
                             'no container of the layout on this host (engine %s, %s other containers)'
                             % (cf.get('cli') or 'none', cf.get('others') or 0),

@@ -136,7 +136,17 @@ def test_overrides_include_exclude_and_ignore(tmp_path):
 
 
 def test_nothing_of_the_layout_engine_errors_and_missing_facts(tmp_path):
-    facts = ha_facts.gather_containers(_ctx(tmp_path, _recorded_runner(), flavour='packaged'))
+    # a packaged host: its layout runs nothing in a container, the engine is not asked (the lab's
+    # packaged nodes have podman installed and it does not answer there)
+    runner = Runner([('ps', (125, '', 'Cannot connect to Podman socket'))])
+    facts = ha_facts.gather_containers(_ctx(tmp_path, runner, flavour='packaged'))
+    assert runner.calls == [] and facts['containers'] == [] and not facts['present'] and not facts['error']
+    res = registry.evaluate('check_containers', {'containers': facts})
+    assert [(r['id'], r['status']) for r in res] == [('containers.status_unavailable', 'skipped')]
+    assert 'runs no service in a container' in res[0]['summary']
+    # ... unless the operator selects containers there: then the others are counted
+    facts = ha_facts.gather_containers(_ctx(tmp_path, _recorded_runner(), flavour='packaged',
+                                            overrides={'include': ['nothing-*']}))
     assert facts['containers'] == [] and facts['others'] == 6 and not facts['present']
     assert registry.evaluate('check_containers', {'containers': facts})[0]['status'] == 'skipped'
     # engine down, or hanging (timeout's rc 124)

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# make test: every phase, with the lab started in the background while the phases that do not
+# need it run (unit, lint, sanity, docs, browser, build, molecule), so that integration finds it
+# up. Every phase runs even when one before it failed; the exit code says whether all passed and
+# the failed ones are named. Phase times: .cache/phase-times.txt (printed at the end).
+#
+#   STACKDOCTOR_LAB_KEEP=1   leave the lab up at the end (by default it is taken down when this run
+#                            brought it up; a lab that was already up is left as it was)
+#   PHASES="unit lint ..."   run only these phases (lab-up and integration go together)
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+PHASE=tests/tools/phase.sh
+export PHASE_LOG=$ROOT/.cache/phase-times.txt
+mkdir -p .cache && rm -f "$PHASE_LOG" .cache/junit-*.xml
+# the molecule target must not stop the podman API service while the lab's kolla node starts
+export STACKDOCTOR_PODMAN_SOCKET_KEEP=1
+ALL="images unit lint sanity docs browser build molecule integration"
+PHASES=${PHASES:-$ALL}
+want() { [[ " $PHASES " == *" $1 "* ]]; }
+failed=()
+t0=$(date +%s.%N)
+
+lab_was_up=no
+tests/lab/lab.sh status >/dev/null 2>&1 && tests/lab/lab-nodes.sh status >/dev/null 2>&1 && lab_was_up=yes
+lab_pid=""
+
+finish() {
+    local rc=$?
+    if [ -n "$lab_pid" ] && kill -0 "$lab_pid" 2>/dev/null; then
+        echo "make test: interrupted, stopping the lab start (process group $lab_pid)"
+        kill -TERM -- "-$lab_pid" 2>/dev/null; wait "$lab_pid" 2>/dev/null
+    fi
+    if want integration && [ $lab_was_up = no ] && [ "${STACKDOCTOR_LAB_KEEP:-0}" != 1 ]; then
+        $PHASE lab-down make -s lab-down || true
+    fi
+    return $rc
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+run() {  # run NAME CMD...: one phase, recorded; a failure is remembered, the next phase still runs
+    local name=$1; shift
+    want "$name" || return 0
+    $PHASE "$name" "$@" || failed+=("$name")
+}
+
+run images make -s images
+if want integration; then
+    if [[ " ${failed[*]} " == *" images "* ]]; then
+        echo "make test: no node image, the lab cannot start"
+    else
+        # its own process group (setsid) so that an interruption stops all of it
+        echo "make test: the lab starts in the background (log: .cache/lab-up-bg.log)"
+        setsid make -s lab-up > .cache/lab-up-bg.log 2>&1 < /dev/null &
+        lab_pid=$!
+    fi
+fi
+run unit make -s unit
+run lint make -s lint
+run sanity make -s sanity
+run docs make -s docs
+run browser make -s browser
+run build make -s build
+run molecule make -s molecule
+
+if want integration; then
+    if [ -n "$lab_pid" ]; then
+        tw=$(date +%s.%N); wait "$lab_pid"; lab_rc=$?; lab_pid=""
+        printf '%-28s %8ss  rc=%s\n' lab-up-wait "$(awk -v s="$tw" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')" \
+            "$lab_rc" | tee -a "$PHASE_LOG"
+        echo "----- lab-up (background) -----"; cat .cache/lab-up-bg.log; echo "-----"
+        if [ $lab_rc = 0 ]; then run integration make -s integration
+        else echo "make test: the lab did not come up (rc=$lab_rc), integration not run"; failed+=(lab-up integration); fi
+    else
+        failed+=(integration)
+    fi
+fi
+
+make -s test-times
+printf '%-28s %8ss\n' "make test (wall)" "$(awk -v s="$t0" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "make test: FAILED phases: ${failed[*]}"
+    exit 1
+fi
+echo "make test: all phases passed"
