@@ -140,15 +140,19 @@ integration: deps images
 # takes ~2 s); each run appends its times to .cache/lab-times.txt and prints them with the memory.
 LAB_TIMES := $(CURDIR)/.cache/lab-times.txt
 .PHONY: lab-up lab-down lab-status lab-mem demo
-lab-up: deps
+lab-up: apt
 	@mkdir -p .cache; export PHASE_LOG=$(CURDIR)/.cache/lab-up-phases.txt; rm -f $$PHASE_LOG; \
 	cp_state=$$(tests/lab/lab.sh status >/dev/null 2>&1 && echo up || echo down); \
 	nodes_state=$$(tests/lab/lab-nodes.sh status >/dev/null 2>&1 && echo up || echo down); \
 	t0=$$(date +%s.%N); \
+	: "the control plane (its own lab venv), the node image and the tooling venv need nothing of each other"; \
 	$(PHASE) lab:control-plane tests/lab/lab.sh up > .cache/lab-control-plane.log 2>&1 & cp_pid=$$!; \
-	$(PHASE) lab:image $(MAKE) -s images; img_rc=$$?; \
-	wait $$cp_pid; cp_rc=$$?; cat .cache/lab-control-plane.log; \
-	[ $$cp_rc = 0 ] && [ $$img_rc = 0 ] || { echo "lab-up: control plane rc=$$cp_rc, node image rc=$$img_rc"; exit 1; }; \
+	$(PHASE) lab:image bash tests/hosts/build-node-image.sh > .cache/lab-image.log 2>&1 & img_pid=$$!; \
+	$(PHASE) lab:tooling $(MAKE) -s venv collection; tool_rc=$$?; \
+	wait $$img_pid; img_rc=$$?; wait $$cp_pid; cp_rc=$$?; \
+	grep -v -E '^(Getting|Copying|Writing|Storing) ' .cache/lab-image.log; cat .cache/lab-control-plane.log; \
+	[ $$cp_rc = 0 ] && [ $$img_rc = 0 ] && [ $$tool_rc = 0 ] || { \
+	  echo "lab-up: control plane rc=$$cp_rc, node image rc=$$img_rc, tooling venv rc=$$tool_rc"; exit 1; }; \
 	$(PHASE) lab:nodes tests/lab/lab-nodes.sh up || exit 1; \
 	t=$$(awk -v s=$$t0 -v e=$$(date +%s.%N) 'BEGIN{printf "%.1f", e-s}'); \
 	kind=$$([ $$cp_state = down ] && echo "control plane was down" || echo "control plane was up"); \
@@ -177,7 +181,8 @@ lab-status:
 	$(MAKE) -s lab-mem 2>/dev/null; exit $$rc
 
 # make demo: lab up, every fault of tests/lab/sabotage/lab_sabotage.yml, diagnose, remediate, diagnose.
-demo: deps
+# (only apt first: make lab-up builds the tooling venv beside the control plane and the node image)
+demo: apt
 	@bash tests/demo/demo.sh
 
 # ---- benchmarks (not part of make test): tests/bench/README.md

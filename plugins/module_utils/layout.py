@@ -587,8 +587,14 @@ def _list_unit_files_from_dirs(root, wanted):
 
 
 def _list_unit_files_systemctl(runner, wanted):
+    # With the wanted names as patterns systemctl reads the enablement of those units only:
+    # ~20 ms instead of ~1 s for every unit file of a node (systemd 252). No unit file matching
+    # any pattern is rc 1 with no output.
+    names = ['%s.service' % u for u in sorted(wanted)] if wanted is not None else []
     rc, out, err = runner(['systemctl', 'list-unit-files', '--no-pager', '--plain',
-                           '--no-legend', '--type=service'])
+                           '--no-legend', '--type=service'] + names)
+    if rc == 1 and names and not (out or '').strip() and not (err or '').strip():
+        return {}
     if rc != 0:
         raise RuntimeError('systemctl list-unit-files failed (rc=%s): %s' % (rc, err.strip()))
     found = {}

@@ -24,6 +24,7 @@ import ipaddress
 import json
 import os
 import re
+import time
 import traceback
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import amqp_probe
@@ -61,6 +62,7 @@ class Context:
         self.detected = detected
         self.layout = None
         self.facts = {}
+        self.timings = {}   # seconds per subset of the last gather()
 
     def fs(self, path):
         """Where node path ``path`` is on this machine (``root`` prefix)."""
@@ -1371,13 +1373,16 @@ def gather(subsets, ctx):
     """
     wanted = set(subsets or SUBSET_NAMES) | {'layout'}
     facts = ctx.facts
+    timings = ctx.timings = {}
     for name in ORDER:
         if name not in wanted:
             continue
+        started = time.monotonic()
         try:
             facts[name] = GATHERERS[name](ctx)
         except Exception as exc:  # pylint: disable=broad-except
             facts[name] = {'error': _unexpected(exc)}
+        timings[name] = round(time.monotonic() - started, 3)
         if name == 'layout':
             ctx.layout = facts[name] if 'services' in facts[name] else {'services': {}}
     return facts

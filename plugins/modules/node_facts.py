@@ -126,6 +126,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+timings:
+  description: Seconds each gathered subset took on the host (C(layout) included), to find a slow probe.
+  returned: always
+  type: dict
+  sample: {layout: 0.041, tgt: 0.62, credentials: 1.9}
 ansible_facts:
   description: Facts set on the host.
   returned: always
@@ -416,8 +421,8 @@ def main():
     runner = _runner(module) if root == '/' else None
     ctx = Context(root=root, params=module.params, runner=runner)
     facts = gather(module.params['subsets'], ctx)
-    module.exit_json(changed=False, ansible_facts={'stackdoctor_node_facts': facts,
-                                                   'stackdoctor_layout': facts.get('layout') or {}})
+    module.exit_json(changed=False, timings=ctx.timings,
+                     ansible_facts={'stackdoctor_node_facts': facts, 'stackdoctor_layout': facts.get('layout') or {}})
 
 
 if __name__ == '__main__':

@@ -68,6 +68,12 @@ options:
     description: Seconds one command may take.
     type: int
     default: 120
+  parallel:
+    description:
+      - How many commands run at the same time (each is a service's Python starting and reading its
+        database; C(1) runs them one after the other).
+    type: int
+    default: 4
   json:
     description: Ask for C(--json) first.
     type: bool
@@ -126,6 +132,8 @@ runs:
       type: float
 '''
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import upgrade_checks as uc
 
@@ -141,6 +149,7 @@ def main():
             only=dict(type='list', elements='str', default=[]),
             container_cli=dict(type='str'),
             timeout=dict(type='int', default=120),
+            parallel=dict(type='int', default=4),
             json=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
@@ -148,6 +157,8 @@ def main():
     p = module.params
     if p['timeout'] <= 0:
         module.fail_json(msg='timeout must be > 0')
+    if p['parallel'] <= 0:
+        module.fail_json(msg='parallel must be > 0')
     only = p['only'] or None
     specs = [dict((k, v) for k, v in c.items() if v is not None) for c in p['commands']]
     if only:
@@ -164,12 +175,16 @@ def main():
         return module.run_command(argv, check_rc=False, handle_exceptions=False,
                                   expand_user_and_vars=False, errors='surrogate_then_replace')
 
-    runs = []
-    for spec in specs:
+    def one(spec):
         argv = uc.command_argv(spec, cli)
         res = uc.run_one(runner, argv, p['timeout'], p['json'] and spec['name'] not in uc.NO_JSON)
         res.update({'name': spec['name'], 'service': spec.get('service'), 'container': spec.get('container')})
-        runs.append(res)
+        return res
+
+    # side by side (run_command without cwd, umask or environ_update touches no process-wide state);
+    # the runs keep the order of the commands
+    with ThreadPoolExecutor(max_workers=max(1, p['parallel'])) as pool:
+        runs = list(pool.map(one, specs))
     module.exit_json(changed=False, runs=runs)
 
 

@@ -43,7 +43,7 @@ REQ=$HERE/requirements-lab.txt
 REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
 VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
 # bump DATA_FORMAT when anything that ends up inside the prepared databases changes
-DATA_FORMAT=4
+DATA_FORMAT=5
 # the lab dir and the port base are in the key: cell mappings store the database URLs
 # (host:port) and the rabbit URL, keystone's catalog the endpoint URLs
 DATA_KEY_IN="$LAB|$DATA_FORMAT|ports=$PORT_BASE"
@@ -224,6 +224,11 @@ provider = fernet
 key_repository = $LAB/data/fernet-keys
 [credential]
 key_repository = $LAB/data/credential-keys
+[identity]
+# LAB ONLY (tests/lab/README.md): bcrypt cost 4, not keystone's default 12. Every token request
+# (each service, each probe of check_service_credentials from every node) verifies a bcrypt hash;
+# at cost 12 that is ~0.25 s of CPU each, and the lab has 2 keystone workers on 2 cores.
+password_hash_rounds = 4
 EOF
   authtoken() { cat <<EOF
 [keystone_authtoken]
