@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 ---
 module: collect_evidence
 short_description: Write one host's evidence bundle (logs, masked configs, container inspect, pcs status, strace)
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Collects, on the managed node, what an operator attaches to a bug report or hands to the next
     shift, and packs it as a C(tar.gz) with an index (C(index.json) and C(INDEX.txt)).

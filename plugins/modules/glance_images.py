@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 ---
 module: glance_images
 short_description: Audit glance images (formats, properties, users), set their properties, convert them to raw
-version_added: 0.4.0
+version_added: 0.1.0
 description:
   - C(state=audit) reads every image (C(GET /v2/images), marker paging), glance's stores
     (C(GET /v2/info/stores/detail), else C(/v2/info/stores)) and how many servers
