@@ -183,7 +183,7 @@ def main():
 
     # side by side (run_command without cwd, umask or environ_update touches no process-wide state);
     # the runs keep the order of the commands
-    with ThreadPoolExecutor(max_workers=max(1, p['parallel'])) as pool:
+    with ThreadPoolExecutor(max_workers=p['parallel']) as pool:
         runs = list(pool.map(one, specs))
     module.exit_json(changed=False, runs=runs)
 

@@ -63,7 +63,6 @@ if want integration; then
 fi
 # molecule in the background too (STACKDOCTOR_TEST_MOLECULE_BG=1): on 2 cores it stretched both
 # molecule (17 -> 34 min) and integration (26 -> 40 min), no gain; so it runs here by default
-mol_pid=""
 if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-0}" = 1 ]; then
     echo "make test: molecule runs in the background (log: .cache/molecule-bg.log)"
     setsid $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
