@@ -776,6 +776,10 @@ def _resolve_restart(restart, detected):
            'container': container, 'container_exists': container_exists,
            'containers': cands, 'container_state': container_state,
            'resource': restart.get('resource'), 'via_fallback': False}
+    if restart.get('commands'):
+        # overrides only: argv per state (started, stopped, restarted, reloaded) for a service the
+        # site runs under its own supervisor (method pidfile); restart_service runs them as given
+        out['commands'] = dict(restart['commands'])
     if method in ('container', 'pacemaker'):
         found = container_exists
     else:

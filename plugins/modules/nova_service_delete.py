@@ -66,7 +66,7 @@ removed:
   returned: always
   type: list
   elements: dict
-skipped:
+left:
   description: Each service left, with C(reason) (gone, changed, up_now, cap, conflict, failed) and C(detail).
   returned: always
   type: list
@@ -103,12 +103,12 @@ class NovaServiceDeleteModule(StackdoctorOpenStackModule):
                                                 p['mode'], self.check_mode)
         except Exception as exc:  # keystoneauth's ConnectFailure, ConnectTimeout...: nothing answers
             self.fail_json(msg='nothing removed: the compute API does not answer: %s: %s'
-                           % (type(exc).__name__, str(exc)[:300]), removed=[], skipped=[], api_down=True)
+                           % (type(exc).__name__, str(exc)[:300]), removed=[], left=[], api_down=True)
         if error:
             # 5xx on GET /os-services: nova-api is there but cannot serve (e.g. its database)
-            self.fail_json(msg='nothing removed: %s' % error, removed=[], skipped=[],
+            self.fail_json(msg='nothing removed: %s' % error, removed=[], left=[],
                            api_down=error.startswith('GET /os-services answered 5'))
-        self.exit_json(changed=bool(removed), removed=removed, skipped=skipped)
+        self.exit_json(changed=bool(removed), removed=removed, left=skipped)
 
 
 def main():

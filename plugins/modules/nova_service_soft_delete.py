@@ -118,7 +118,7 @@ removed:
   returned: always
   type: list
   elements: dict
-skipped:
+left:
   description: Each row left, with C(reason) (gone, changed, up_now, conflict, cap, failed) and C(detail).
   returned: always
   type: list
@@ -158,8 +158,8 @@ def main():
     if doc.get('error'):
         err = doc['error']
         module.fail_json(msg='nothing soft-deleted: %s%s' % (err.get('message'), ' (%s)' % err['file'] if err.get('file') else ''),
-                         removed=[], skipped=[], error=err)
-    module.exit_json(changed=bool(doc['removed']), removed=doc['removed'], skipped=doc['skipped'])
+                         removed=[], left=[], error=err)
+    module.exit_json(changed=bool(doc['removed']), removed=doc['removed'], left=doc['skipped'])
 
 
 if __name__ == '__main__':

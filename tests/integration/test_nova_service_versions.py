@@ -149,3 +149,78 @@ def test_forced_down_old_row_is_no_finding(tmp_path):
         assert [(r['id'], r['status']) for r in results] == [('nova.stale_service_pins_minimum', 'ok')], results
     finally:
         labctl('drop', STALE + '-fd')
+
+
+def nova_api_answers():
+    """The ANSWERING column of nova_api in `tests/lab/lab.sh status` (an HTTP GET on its port)."""
+    out = subprocess.run([str(LAB_SH), 'status'], capture_output=True, text=True, timeout=60).stdout
+    [line] = [ln for ln in out.splitlines() if ln.split()[:1] == ['nova_api']]
+    return line.split()[3] == 'yes'
+
+
+@pytest.fixture
+def stale_api_down():
+    """The stale row, then nova-api restarted: it must refuse to start (the sabotage asserts it).
+    Whatever happens, the row is dropped and nova-api started again afterwards."""
+    labctl('drop', STALE)
+    try:
+        rc, out = playbook(pathlib.Path('/tmp'), SABOTAGE, '-e', 'fault=stale_compute_service_api_down')
+        assert rc == 0, out[-3000:]
+        yield
+    finally:
+        labctl('drop', STALE)
+        subprocess.run([str(LAB_SH), 'start', 'nova_api'], capture_output=True, timeout=120)
+
+
+def test_nova_api_down_db_path_opt_in(stale_api_down, tmp_path):
+    """nova-api refuses to start (TooOldComputeService in its log) because of the stale row: the
+    check still names the row (it reads the cell database, not the API); the fix removes nothing
+    without the opt-in and says how; with fix_nova_service_versions_db_when_api_down it soft-deletes
+    the row, restarts nova-api through lab-host's layout (restart.commands), and nova-status is green."""
+    assert not nova_api_answers()
+    log = pathlib.Path(LAB, 'log')
+    assert [f for f in log.glob('nova*') if 'TooOldComputeService' in f.read_text(errors='replace')], \
+        'nova-api did not log TooOldComputeService'
+    results, _ = diagnose(tmp_path, 'before')
+    [r] = [r for r in results if r['id'] == 'nova.stale_service_pins_minimum' and r['status'] != 'ok']
+    assert r['evidence']['host'] == STALE
+    hosts = '-e', 'stackdoctor_hosts=localhost:lab-host'
+    sel = '-e', 'stackdoctor_checks=%s' % CHECK
+    # no opt-in: nothing removed, the job fails and says what to do
+    rc, out = playbook(tmp_path, 'remediate.yml', *sel, *hosts, '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'no'))
+    no = json.loads((tmp_path / 'no' / 'report.json').read_text())
+    [failed] = [r for r in no['results'] if r['check'] == 'fix_nova_service_versions']
+    assert failed['status'] == 'error' and no['verdict'] == 'no go', failed
+    assert 'fix_nova_service_versions_db_when_api_down=true' in failed['evidence']['msg'], failed
+    assert 'removed nothing' in failed['summary'], failed
+    assert labctl('add', STALE, '66', '30')['changed'] is False, 'the row must still be there'
+    assert not nova_api_answers()
+    optin = '-e', 'fix_nova_service_versions_db_when_api_down=true'
+    # check mode with the opt-in: says it would soft-delete, writes nothing, starts nothing
+    rc, out = playbook(tmp_path, 'remediate.yml', *sel, *hosts, *optin, '--check',
+                       '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'dry'))
+    assert rc == 0, out[-3000:]
+    dry = [a for a in json.loads((tmp_path / 'dry' / 'report.json').read_text())['actions']
+           if a.get('fix') == 'fix_nova_service_versions']
+    assert any('would be soft-deleted in the cell database' in a['summary'] for a in dry), dry
+    assert labctl('add', STALE, '66', '30')['changed'] is False and not nova_api_answers()
+    # the fix
+    rc, out = playbook(tmp_path, 'remediate.yml', *sel, *hosts, *optin, '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'fix'))
+    assert rc == 0, out[-4000:]
+    [a] = [a for a in json.loads((tmp_path / 'fix' / 'report.json').read_text())['actions']
+           if a.get('fix') == 'fix_nova_service_versions']
+    print('FIX:', a['summary'])
+    assert a['changed'] and 'soft-deleted in the cell database nova-compute %s v66' % STALE in a['summary'], a
+    assert a['details']['path'] == 'database'
+    done = [(r['state'], r['service'], r['host']) for r in a['details']['reloaded']]
+    assert ('restarted', 'nova-api', 'lab-host') in done and ('reloaded', 'nova-conductor', 'lab-host') in done, done
+    assert 'restarted nova-api on lab-host' in a['details']['changes'], a['details']['changes']
+    assert nova_api_answers(), 'nova-api is not back'
+    rc, text = nova_status()
+    assert older_than_n1(text) == 'Success', text
+    # a second run changes nothing
+    rc, out = playbook(tmp_path, 'remediate.yml', *sel, *hosts, *optin, '-e', 'stackdoctor_report_dir=%s' % (tmp_path / 'again'))
+    assert rc == 0, out[-3000:]
+    again = [a for a in json.loads((tmp_path / 'again' / 'report.json').read_text()).get('actions', [])
+             if a.get('fix') == 'fix_nova_service_versions' and a.get('changed')]
+    assert not again, again

@@ -9,7 +9,7 @@
 #   rabbitmq (Debian) AMQP :BASE+72, epmd :BASE+69, Erlang distribution :BASE+73,
 #   MariaDB (Debian's mariadbd, own datadir and socket under the lab dir) :BASE+50: one database
 #   and one user per service, PyMySQL. keystone, placement and nova-api: gunicorn, N workers.
-# Usage: tests/lab/lab.sh up|down|status|env
+# Usage: tests/lab/lab.sh up|down|status|env|stop SERVICE|start SERVICE|restart SERVICE
 #   STACKDOCTOR_LAB_DIR        state (configs, dbs, logs, pids); default /var/tmp/stackdoctor-lab
 #   STACKDOCTOR_LAB_PORT_BASE  first port of the lab's block of 100; default 15000
 #   STACKDOCTOR_LAB_CLOUDS     clouds.yaml to write; default inventories/lab/clouds.yaml
@@ -563,8 +563,16 @@ serve() {  # name port confdir-var confdir [threads [workers]]: API_WORKERS proc
     --no-control-socket --chdir "$LAB/wsgi" --daemon --pid "$LAB/run/$1.pid" \
     --error-logfile "$LAB/log/$1-gunicorn.log" "${1}_app:application"
 }
-wait_http() {  # port seconds
-  local i; for i in $(seq 1 $(($2 * 5))); do http_ok "$1" && return 0; sleep 0.2; done
+wait_http() {  # port seconds [service]: with a service, a gunicorn master that exits (its workers
+  # failed to boot, e.g. nova-api's TooOldComputeService) fails at once instead of after the wait
+  local i p; for i in $(seq 1 $(($2 * 5))); do
+    http_ok "$1" && return 0
+    if [ -n "${3:-}" ]; then
+      p=$(pidof_svc "$3")
+      [ $i -gt 25 ] && ! alive "$p" && die "$3 exited before it answered on port $1 (see $LAB/log/$3*.log)"
+    fi
+    sleep 0.2
+  done
   die "port $1 did not answer (see $LAB/log)"
 }
 spawn() {  # name binary conf [conf...]
@@ -789,7 +797,7 @@ cmd_start() {
     mariadb) mariadb_start;;
     keystone) serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"; wait_http $KS_PORT 60;;
     placement) serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"; wait_http $PL_PORT 60;;
-    nova_api) serve nova_api $NOVA_PORT OS_NOVA_CONFIG_DIR "$LAB/etc/nova"; wait_http $NOVA_PORT 60;;
+    nova_api) serve nova_api $NOVA_PORT OS_NOVA_CONFIG_DIR "$LAB/etc/nova"; wait_http $NOVA_PORT 60 nova_api;;
     nova-conductor|nova-scheduler) spawn $n $n "$LAB/etc/nova/nova.conf";;
     nova-compute-*) spawn $n nova-compute "$LAB/etc/nova/$n.conf";;
     glance_api) serve_glance; wait_http $GL_PORT 90;;
@@ -819,6 +827,7 @@ case ${1:-} in
        echo "PORT_BASE=$PORT_BASE"; echo "DB_PORT=$DB_PORT"; echo "API_WORKERS=$API_WORKERS";;
   stop) [ -n "${2:-}" ] || die "usage: $0 stop SERVICE"; cmd_stop "$2";;
   start) [ -n "${2:-}" ] || die "usage: $0 start SERVICE"; cmd_start "$2";;
+  restart) [ -n "${2:-}" ] || die "usage: $0 restart SERVICE"; cmd_stop "$2"; cmd_start "$2";;
   relay-loop) relay_loop;;   # internal: started by up (spawn_relay)
   *) echo "usage: $0 up|down|status|env|stop SERVICE|start SERVICE" >&2; exit 2;;
 esac

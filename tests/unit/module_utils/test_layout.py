@@ -421,3 +421,20 @@ def test_parse_container_ps_formats():
 def test_deep_merge():
     assert layout.deep_merge({'a': {'b': 1, 'c': [1]}}, {'a': {'c': [2]}, 'd': 3}) == \
         {'a': {'b': 1, 'c': [2]}, 'd': 3}
+
+
+def test_pidfile_override_keeps_its_commands(tmp_path):
+    """A service the site runs under its own supervisor: known by its pid file, started, stopped
+    and restarted with the argv of restart.commands (restart_service runs them as given)."""
+    det = layout.detect(str(tmp_path))
+    cmds = {'restarted': ['/opt/site/svc', 'restart', 'nova-api'], 'started': ['/opt/site/svc', 'start', 'nova-api']}
+    res = layout.resolve('packaged', {'nova-api': {'pidfile': '/run/nova-api.pid',
+                                                   'restart': {'method': 'pidfile', 'commands': cmds}}},
+                         det, str(tmp_path))
+    api = res['services']['nova-api']
+    assert api['pidfile'] == '/run/nova-api.pid'
+    assert api['restart']['method'] == 'pidfile' and api['restart']['commands'] == cmds
+    # without commands there is no commands key: restart_service refuses anything but reloaded
+    plain = layout.resolve('packaged', {'nova-api': {'restart': {'method': 'pidfile'}}}, det, str(tmp_path))
+    assert 'commands' not in plain['services']['nova-api']['restart']
+    assert 'commands' not in res['services']['nova-conductor']['restart']
