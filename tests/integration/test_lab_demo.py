@@ -196,6 +196,21 @@ def test_after_tgt_ok_orphan_gone_verdict_go(story):
     assert after['verdict'] == 'go', after['blocking']
 
 
+def test_remediate_report_says_what_is_true_after_the_fixes(story):
+    """remediate.yml re-runs the checks still open after the fixes: nova-status's "Older than N-1
+    computes" (check_upgrade_checks, no fix of its own) was failing before fix_nova_service_versions
+    removed the stale row; the remediate report must not carry that pre-fix result into its verdict."""
+    rem = story['remediate']
+    before = [r for r in story['before']['results'] if r['check'] == 'check_upgrade_checks' and r['status'] == 'critical']
+    assert before, 'the sabotage should make nova-status fail (stale_compute_service)'
+    still = [r for r in rem['results'] if r['check'] == 'check_upgrade_checks' and r['status'] == 'critical']
+    assert not still, still
+    assert rem['verdict'] == 'go', rem['blocking']
+    nova = [a for a in rem['actions'] if a['fix'] == 'fix_nova_service_versions']
+    assert nova and ('restarted', 'nova-api', 'lab-host') in [(r['state'], r['service'], r['host'])
+                                                             for r in nova[0]['details']['reloaded']], nova
+
+
 def test_remediation_removed_exactly_our_orphan_kind(story):
     removed = [c['consumer'] for a in story['remediate']['actions'] if a['fix'] == 'fix_placement_allocations'
                for c in a['details']['removed']]
