@@ -79,6 +79,15 @@ options:
       - Run the network probes of the C(messaging) and C(credentials) subsets. C(false) reads the configs only.
     type: bool
     default: true
+  as_facts:
+    description:
+      - Return the facts in C(ansible_facts) (set on the host, replacing its C(stackdoctor_node_facts)).
+      - C(false) returns them as C(stackdoctor_node_facts) in the result only, for a caller that merges
+        them into what it has, or that gathers another host's facts through C(delegate_to) (Ansible applies
+        a delegated task's C(ansible_facts) to the inventory host, not to the delegated one, unless
+        C(delegate_facts) is set).
+    type: bool
+    default: true
   root:
     description:
       - Where the node's root filesystem is. Only for tests; no command is run when it
@@ -93,7 +102,7 @@ attributes:
     description: Nothing is changed, so there is no diff.
     support: none
   facts:
-    description: Returns C(stackdoctor_node_facts) and C(stackdoctor_layout) in C(ansible_facts).
+    description: Returns C(stackdoctor_node_facts) and C(stackdoctor_layout) in C(ansible_facts) (unless O(as_facts=false)).
     support: full
 notes:
   - Runs with the managed node's Python 3.9 or later and its standard library only.
@@ -131,9 +140,13 @@ timings:
   returned: always
   type: dict
   sample: {layout: 0.041, tgt: 0.62, credentials: 1.9}
+stackdoctor_node_facts:
+  description: The gathered subsets, as in C(ansible_facts.stackdoctor_node_facts).
+  returned: when O(as_facts=false)
+  type: dict
 ansible_facts:
   description: Facts set on the host.
-  returned: always
+  returned: when O(as_facts=true)
   type: dict
   contains:
     stackdoctor_layout:
@@ -414,6 +427,7 @@ def main():
             probe_timeout=dict(type='float', default=5),
             probe=dict(type='bool', default=True),
             root=dict(type='str', default='/'),
+            as_facts=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
     )
@@ -421,6 +435,8 @@ def main():
     runner = _runner(module) if root == '/' else None
     ctx = Context(root=root, params=module.params, runner=runner)
     facts = gather(module.params['subsets'], ctx)
+    if not module.params['as_facts']:
+        module.exit_json(changed=False, timings=ctx.timings, stackdoctor_node_facts=facts)
     module.exit_json(changed=False, timings=ctx.timings,
                      ansible_facts={'stackdoctor_node_facts': facts, 'stackdoctor_layout': facts.get('layout') or {}})
 

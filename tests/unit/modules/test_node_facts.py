@@ -207,3 +207,13 @@ def test_missing_binary_is_rc_127_not_a_module_failure():
             raise OSError(2, 'No such file or directory', argv[0])
     rc, out, err = node_facts._runner(Module())(['systemctl', 'is-active', 'tgt'])
     assert rc == 127 and out == '' and 'systemctl' in err and 'No such file' in err
+
+
+def test_as_facts_false_returns_the_facts_without_setting_them(tmp_path, capsys):
+    """as_facts=false (the facts role's merge, a delegated gather of another host's layout): the
+    facts come back as stackdoctor_node_facts, and no ansible_facts would overwrite the host's."""
+    root = packaged_node(tmp_path)
+    out = run_module(capsys, root=str(root), subsets=['tgt'], as_facts=False)
+    assert 'ansible_facts' not in out
+    assert set(out['stackdoctor_node_facts']) == {'layout', 'tgt'}
+    assert out['stackdoctor_node_facts']['tgt']['found'] is True
