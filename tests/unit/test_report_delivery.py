@@ -249,6 +249,22 @@ def test_failed_delivery_warns_names_the_destination_and_the_gate_still_judges(e
     assert seconds < 120
 
 
+def test_progress_callback_shows_the_failed_delivery(env):
+    tmp_path = env[0]
+    endpoint = 'http://127.0.0.1:%d/r' % _closed_port()
+    tmp_env = (tmp_path, dict(env[1], ANSIBLE_STDOUT_CALLBACK='stackdoctor.openstack.progress'))
+    rc, out, dummy = run(tmp_env, 'diagnose.yml', {
+        'stackdoctor_report_dir': str(tmp_path / 'c1'), 'stackdoctor_report_deliver_url': endpoint,
+        'stackdoctor_report_deliver_url_headers': {'X-Auth-Token': SECRET}})
+    assert rc == 0, out
+    assert SECRET not in out
+    lines = out.splitlines()
+    warn = [ln for ln in lines if ln.startswith('WARNING: report delivery to %s/' % endpoint)]
+    table = [ln for ln in lines if ln.startswith('NOT delivered: report delivery to %s/' % endpoint)]
+    assert len(warn) == 1 and len(table) == 1 and 'Connection refused' in warn[0], out
+    assert lines.index(table[0]) > lines.index(next(ln for ln in lines if ln.startswith('VERDICT: NO GO')))
+
+
 def test_delivery_failure_fails_the_job_only_when_required(env):
     tmp_path = env[0]
     endpoint = 'http://127.0.0.1:%d' % _closed_port()
