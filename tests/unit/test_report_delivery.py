@@ -303,6 +303,7 @@ def test_bad_settings_are_a_clear_warning(env):
     rc, out, dummy = run(env, 'diagnose.yml', {
         'stackdoctor_report_dir': str(tmp_path / 'b1'),
         'stackdoctor_report_deliver_url': 'https://user:%s@127.0.0.1:9/x' % SECRET,
+        'stackdoctor_report_deliver_url_method': 'GET',
         'stackdoctor_report_deliver_host': 'not-a-host', 'stackdoctor_report_deliver_dir': 'relative/dir'},
         json_out=True)
     assert rc == 0, out
@@ -311,3 +312,4 @@ def test_bad_settings_are_a_clear_warning(env):
     assert any('must be http(s)://host[:port][/path], without credentials' in e for e in errors), errors
     assert any('not-a-host: not a host of the inventory' in e for e in errors), errors
     assert any('must be an absolute path on that host (got "relative/dir")' in e for e in errors), errors
+    assert any('stackdoctor_report_deliver_url_method must be PUT or POST (got GET)' in e for e in errors), errors
