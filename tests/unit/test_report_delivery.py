@@ -8,6 +8,7 @@ tests/integration/test_report_playbooks.py) deliver the report files to a direct
 inventory host (a local connection) and to an HTTP server this test starts on 127.0.0.1.
 Every connection goes to 127.0.0.0/8."""
 import base64
+import datetime
 import http.server
 import json
 import os
@@ -136,15 +137,17 @@ def _json(out):
     return json.loads(out[out.index('{'):])
 
 
+def _parse_time(text):
+    return datetime.datetime.strptime(text.replace('Z', '+0000'), '%Y-%m-%dT%H:%M:%S.%f%z')
+
+
 def _task_seconds(data, name):
     """Duration of the named task (ansible.posix.json callback: ISO start/end per host)."""
-    import datetime
     for play in data['plays']:
         for task in play['tasks']:
             if task['task']['name'] == name:
                 d = task['task']['duration']
-                parse = lambda s: datetime.datetime.strptime(s.replace('Z', '+0000'), '%Y-%m-%dT%H:%M:%S.%f%z')  # noqa: E731
-                return (parse(d['end']) - parse(d['start'])).total_seconds()
+                return (_parse_time(d['end']) - _parse_time(d['start'])).total_seconds()
     raise AssertionError('no task %r' % name)
 
 
