@@ -27,6 +27,9 @@ description:
   - Results are read from the tasks of M(stackdoctor.openstack.evaluate),
     M(stackdoctor.openstack.finding) and M(stackdoctor.openstack.report); other tasks only show
     when they fail.
+  - Where the report was delivered (C(stackdoctor_report_delivered) and
+    C(stackdoctor_report_delivery_errors), published by C(ansible.builtin.set_stats); see
+    C(docs/report-delivery.md)) - each failed delivery as it happens, and both in the final table.
 requirements:
   - set as the stdout callback (see the description)
 options:
@@ -80,6 +83,11 @@ def _first_line(text, limit=200):
     return ''
 
 
+def _is_set_stats(task):
+    action = str(getattr(task, 'resolved_action', None) or getattr(task, 'action', '') or '')
+    return action in ('set_stats', 'ansible.builtin.set_stats', 'ansible.legacy.set_stats')
+
+
 def _short_action(task):
     """``evaluate`` for stackdoctor.openstack.evaluate (or its short name), else None."""
     action = str(getattr(task, 'resolved_action', None) or getattr(task, 'action', '') or '')
@@ -128,6 +136,7 @@ class Progress(object):
         self.down = {}               # host -> message
         self.failed = []             # (host, task, message)
         self.report = None
+        self.delivery = None         # {'delivered': [...], 'errors': [...]} when delivery was asked
 
     def set_targets(self, targets, groups_of=None):
         self.targets = list(targets)
@@ -231,6 +240,11 @@ class Progress(object):
             for key in ('html', 'markdown', 'json'):
                 if paths.get(key):
                     out.append('%-8s %s' % (key + ':', paths[key]))
+        if self.delivery:
+            for where in self.delivery.get('delivered') or []:
+                out.append('delivered: %s' % where)
+            for err in self.delivery.get('errors') or []:
+                out.append('NOT delivered: %s' % _first_line(err, 400))
         return out
 
 
@@ -296,6 +310,13 @@ class CallbackModule(CallbackBase):
                               'yellow' if a.get('changed') else None)
         elif action == REPORT_ACTION and 'verdict' in data:
             self._progress.report = data
+        elif _is_set_stats(task):
+            stats = (data.get('ansible_stats') or {}).get('data') or {}
+            if 'stackdoctor_report_delivery_errors' in stats:
+                self._progress.delivery = {'delivered': list(stats.get('stackdoctor_report_delivered') or []),
+                                           'errors': list(stats.get('stackdoctor_report_delivery_errors') or [])}
+                for err in self._progress.delivery['errors']:
+                    self._say('WARNING: %s' % _first_line(err, 400), 'yellow')
 
     def _check_line(self, check):
         c = self._progress.counts(check)

@@ -92,6 +92,17 @@ def test_final_table():
     assert 'html:    /r/report.html' in lines and 'changes: since r1 (diagnose): 0 new, 1 fixed, 1 persist' in lines
 
 
+def test_final_table_says_where_the_report_was_delivered():
+    p, clock, hosts = progress(1)
+    p.report = {'verdict': 'go', 'gate_severity': 'error', 'profile': None, 'blocking': [], 'paths': {}}
+    assert not [ln for ln in p.table() if 'delivered' in ln]   # no delivery asked: no line
+    p.delivery = {'delivered': ['store:/srv/sd/r1/report.json'],
+                  'errors': ['report delivery to https://x/r1/ failed: PUT https://x/r1/report.json: refused\nmore']}
+    lines = p.table()
+    assert 'delivered: store:/srv/sd/r1/report.json' in lines
+    assert 'NOT delivered: report delivery to https://x/r1/ failed: PUT https://x/r1/report.json: refused' in lines
+
+
 def test_diagnose_with_the_callback(tmp_path):
     if not shutil.which('ansible-playbook'):
         pytest.skip('ansible-playbook not on PATH')
