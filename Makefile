@@ -51,7 +51,7 @@ SANITY_TESTS := action-plugin-docs ansible-doc compile empty-init import line-en
   no-get-exception no-illegal-filenames no-smart-quotes pep8 replace-urlopen runtime-metadata shebang \
   symlinks use-argspec-type-path use-compat-six validate-modules yamllint
 
-.PHONY: test unit lint changelog sanity docs build molecule integration test-times gen new-pair browser
+.PHONY: test unit lint changelog sanity docs build compat molecule integration test-times gen new-pair browser
 # Regenerate docs/checks/<check>.md and README's checks table from the check declarations.
 gen: deps
 	python tools/devtool.py docs
@@ -118,6 +118,10 @@ docs: deps
 	@ansible-doc -t lookup stackdoctor.openstack.checks >/dev/null && echo "ansible-doc lookup checks: ok"
 	@ansible-doc -t callback stackdoctor.openstack.progress | grep -q 'interval' && echo "ansible-doc callback progress: ok"
 	@python tools/devtool.py docs --check && echo "docs/checks/*.md and README's checks table match the declarations"
+
+# The oldest ansible-core the collection claims runs its playbooks (tests/tools/compat.sh)
+compat: deps collection
+	@bash tests/tools/compat.sh $(CACHE) $(VENV)
 
 build: deps
 	@rm -rf .cache/build && mkdir -p .cache/build/install

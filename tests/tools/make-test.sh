@@ -16,7 +16,7 @@ export PHASE_LOG=$ROOT/.cache/phase-times.txt
 mkdir -p .cache && rm -f "$PHASE_LOG" .cache/junit-*.xml
 # the molecule target must not stop the podman API service while the lab's kolla node starts
 export STACKDOCTOR_PODMAN_SOCKET_KEEP=1
-ALL="images unit lint sanity docs browser build molecule integration"
+ALL="images unit lint sanity docs browser build compat molecule integration"
 PHASES=${PHASES:-$ALL}
 want() { [[ " $PHASES " == *" $1 "* ]]; }
 failed=()
@@ -74,6 +74,7 @@ run sanity make -s sanity
 run docs make -s docs
 run browser make -s browser
 run build make -s build
+run compat make -s compat
 [ -n "$mol_pid" ] || run molecule make -s molecule
 
 if want integration; then
