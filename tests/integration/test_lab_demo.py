@@ -207,8 +207,8 @@ def test_remediate_report_says_what_is_true_after_the_fixes(story):
     assert not still, still
     assert rem['verdict'] == 'go', rem['blocking']
     nova = [a for a in rem['actions'] if a['fix'] == 'fix_nova_service_versions']
-    assert nova and ('restarted', 'nova-api', 'lab-host') in [(r['state'], r['service'], r['host'])
-                                                             for r in nova[0]['details']['reloaded']], nova
+    reloaded = [(r['state'], r['service'], r['host']) for r in nova[0]['details']['reloaded']] if nova else []
+    assert ('restarted', 'nova-api', 'lab-host') in reloaded, nova
 
 
 def test_remediation_removed_exactly_our_orphan_kind(story):
