@@ -1,14 +1,29 @@
 """Integration tests drive the real playbooks against the lab (tests/lab/README.md).
 
+The fixture `catalog` is the demo's story, run once per session and read by every test that asks
+for it (test_lab_demo, test_storage_node): lab_sabotage.yml -e fault=all (every fault with
+`in_all`), diagnose.yml, remediate.yml --check --diff (two pairs), remediate.yml, diagnose.yml, and
+seed 000's volume attach before and after. One run of the catalog instead of one
+inject/diagnose/remediate/diagnose/undo cycle per fault: the lab is shared, and each cycle costs
+a minute of the two cores (issue: `make test` under 30 minutes).
+
 With STACKDOCTOR_LAB_AUTO=1 (as `make integration` sets it) the lab is brought up once, before
 collection, and taken down at the end only if this run started it (a lab a developer already
 had up is left as it was).
 """
+import json
 import os
 import pathlib
 import subprocess
+import sys
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
+INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
+CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
+sys.path.insert(0, str(ROOT / 'tests' / 'lab'))
 _STARTED = {'lab': False}
 
 
@@ -28,8 +43,104 @@ def pytest_sessionstart(session):
     was_up = _lab_is_up()
     _make('lab-up')
     _STARTED['lab'] = not was_up
+    _STARTED['up'] = True
 
 
 def pytest_sessionfinish(session, exitstatus):
     if _STARTED['lab'] and os.environ.get('STACKDOCTOR_LAB_KEEP') != '1':
         _make('lab-down')
+
+
+@pytest.fixture(scope='session')
+def lab():
+    """The lab, up: `make lab-up` once per session, unless pytest_sessionstart just did it (a lab
+    already up still costs ~5-15 s of checks: once, not once per test module)."""
+    if not _STARTED.get('up'):
+        subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        _STARTED['up'] = True
+    os.environ.setdefault('OS_CLIENT_CONFIG_FILE', str(CLOUDS))
+    return ROOT
+
+
+def _play(playbook, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
+    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
+                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
+    return r.stdout
+
+
+def _report(d):
+    with open(d / 'report.json') as f:
+        return json.load(f)
+
+
+def _lab_dir():
+    return os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
+
+
+def _volume(action, name):
+    """tests/lab/labctl.py volume ACTION NAME in the lab's venv: its JSON (never the CHAP secret)."""
+    lab = _lab_dir()
+    with open(os.path.join(lab, 'venv')) as f:
+        python = os.path.join(f.read().strip(), 'bin', 'python')
+    r = subprocess.run([python, str(ROOT / 'tests' / 'lab' / 'labctl.py'), 'volume', lab, action, name],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    print('volume %s %s: %s' % (action, name, json.dumps(out)))  # pytest -s: the closing note's lines
+    return out
+
+
+def _cinder_volume_log(start=0):
+    with open(os.path.join(_lab_dir(), 'log', 'cinder-volume.log'), errors='replace') as f:
+        f.seek(start)
+        return f.read()
+
+
+def _node_run(host, *argv):
+    return subprocess.run(['podman', 'exec', host] + list(argv), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=60).stdout
+
+
+def _node_targets(host='sd-lab-volume1'):
+    return subprocess.run(['podman', 'exec', host, 'tgtadm', '--lld', 'iscsi', '--op', 'show', '--mode', 'target'],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60).stdout
+
+
+@pytest.fixture(scope='session')
+def catalog(lab, tmp_path_factory):
+    import scenarios
+    out = tmp_path_factory.mktemp('lab-demo')
+    vol_name = 'sd-seed000-%d' % os.getpid()
+    _play(SABOTAGE, '-e', 'fault=all')
+    # seed 000 as a user meets it: a new volume cannot be attached
+    vol = _volume('create', vol_name)
+    log_pos = os.path.getsize(os.path.join(_lab_dir(), 'log', 'cinder-volume.log'))
+    attach_before = _volume('attach', vol_name)
+    attach_log = _cinder_volume_log(log_pos)
+    state = scenarios.load_state()
+    conn = scenarios.connect()
+    # scenarios.json keeps orphans a remediation already removed: take the live ones
+    orphans = [i['consumer'] for i in state if i.get('kind') == 'orphan' and scenarios._holds(conn, i['consumer'])]
+    guards = [i for i in state if i.get('kind') in ('live', 'build', 'migration')]
+    _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'before'))
+    # the dry run with the two pairs it is asserted on (every pair's check mode has its own molecule
+    # or integration test); the full one ran every check and every fix frame a second time
+    dry_out = _play('remediate.yml', '--check', '--diff', '-e', 'stackdoctor_report_dir=%s' % (out / 'dry-run'),
+                    '-e', 'stackdoctor_checks=check_tgt_include,check_placement_allocations')
+    dry_held = {c: scenarios._holds(conn, c) for c in orphans}
+    _play('remediate.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'remediate'))
+    attach_after = _volume('attach', vol_name)
+    targets_after = _node_targets()
+    # the storage node as the fixes left it (tests/integration/test_storage_node.py)
+    volume1 = {'qemu_img': _node_run('sd-lab-volume1', 'qemu-img', '--version'),
+               'cinder_conf': _node_run('sd-lab-volume1', 'cat', '/etc/cinder/cinder.conf')}
+    _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'after'))
+    yield {'out': out, 'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
+           'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards,
+           'dry_run': _report(out / 'dry-run'), 'dry_out': dry_out, 'dry_held': dry_held,
+           'volume': vol, 'attach_before': attach_before, 'attach_log': attach_log,
+           'attach_after': attach_after, 'targets_after': targets_after, 'volume1': volume1}
+    _volume('delete', vol_name)

@@ -1,9 +1,10 @@
-"""The control-plane faults of the lab sabotage catalog, one at a time, on the shared lab.
+"""The control-plane faults of the lab sabotage catalog, on the shared lab.
 
-Each fault is injected alone (tests/lab/sabotage/lab_sabotage.yml -e fault=<name>), diagnose runs with
-the control-plane checks only, and the test asserts that the finding names the fault (id, host,
-service) and that nothing else new shows up; the fault is always undone (finally), so the lab
-is left as it was. A clean lab gives no finding at all from these checks. Time to detect (the
+A fault that stops a shared service (nova-api, rabbitmq) is injected alone
+(tests/lab/sabotage/lab_sabotage.yml -e fault=<name>); four that touch one host's file or filesystem
+each are injected together (`batch`). diagnose runs with the control-plane checks only, and the
+tests assert that each finding names its fault (id, host, service, file) and that nothing else
+shows up; the faults are always undone (finally), so the lab is left as it was. A clean lab gives no finding at all from these checks. Time to detect (the
 diagnose run) is printed for the catalog.
 """
 import json
@@ -22,13 +23,6 @@ CHECKS = 'check_services_running,check_messaging,check_disk_space,check_service_
 NODES_WITH_RPC_CONFIGS = {'sd-lab-controller', 'sd-lab-tripleo1', 'sd-lab-compute1', 'sd-lab-compute2',
                           'sd-lab-volume1', 'sd-lab-kolla1'}
 NOT_OK = ('warning', 'error', 'critical')
-
-
-@pytest.fixture(scope='module')
-def lab():
-    subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return ROOT
 
 
 def _play(playbook, *extra):
@@ -110,49 +104,69 @@ def test_rabbit_stopped(lab, tmp_path):
     _lab_status_up()
 
 
-def test_transport_url_invalid(lab, tmp_path):
+# Four faults that touch one host and one file or filesystem each, none of which can hide another:
+# injected together, found by one diagnose run, undone together. Each test asserts on its own
+# host's findings of its check, and that nothing else is wrong beyond the four.
+BATCH = {
+    'transport_url_invalid': ('sd-lab-compute1', 'check_messaging'),
+    'instances_path_full': ('sd-lab-compute1', 'check_disk_space'),
+    'db_password_wrong': ('sd-lab-controller', 'check_service_credentials'),
+    'keystone_password_wrong': ('sd-lab-compute2', 'check_service_credentials'),
+}
+
+
+@pytest.fixture(scope='module')
+def batch(lab, tmp_path_factory):
+    out = tmp_path_factory.mktemp('control-plane-batch')
+    faults = ','.join(BATCH)
     try:
-        _inject('transport_url_invalid')
-        report, took = _diagnose(tmp_path / 'transport_url_invalid')
-        print('catalog: transport_url_invalid detected by check_messaging in %.1fs' % took)
-        assert _bad(report) == [('sd-lab-compute1', 'messaging.broker_unreachable', 'critical', None)]
-        hit = [r for r in report['results'] if r['status'] == 'critical'][0]
-        assert '192.0.2.10:15072: TCP timeout' in hit['summary']
-        assert hit['evidence']['file'] == '/etc/nova/nova.conf' and hit['evidence']['line']
-        assert 'guest:guest' not in json.dumps(report)
+        _inject(faults)
+        report, took = _diagnose(out)
+        print('catalog: %s detected by one diagnose (%s) in %.1fs' % (faults, CHECKS, took))
+        yield report, out
     finally:
-        _undo('transport_url_invalid')
+        _undo(faults)
 
 
-def test_instances_path_full(lab, tmp_path):
-    try:
-        _inject('instances_path_full')
-        report, took = _diagnose(tmp_path / 'instances_path_full')
-        print('catalog: instances_path_full detected by check_disk_space in %.1fs' % took)
-        bad = _bad(report)
-        assert {(h, i, s) for h, i, s, _x in bad} == {('sd-lab-compute1', 'disk.space_exhausted', 'critical')}
-        paths = sorted(r['evidence']['path'] for r in report['results'] if r['status'] == 'critical')
-        # instances_path and the image cache under it: the same filesystem, both named
-        assert paths[0] == '/var/lib/nova/instances'
-    finally:
-        _undo('instances_path_full')
+def _mine(report, fault):
+    host, check = BATCH[fault]
+    return [r for r in report['results'] if r['host'] == host and r['check'] == check and r['status'] in NOT_OK]
 
 
-@pytest.mark.parametrize('fault,host,rid,section,secret', [
-    ('db_password_wrong', 'sd-lab-controller', 'credentials.db_login_refused', 'database', 'sd-lab-WRONG-dbpw'),
-    ('keystone_password_wrong', 'sd-lab-compute2', 'credentials.keystone_password_refused', 'keystone_authtoken',
-     'sd-lab-WRONG-kspw'),
+def test_batch_finds_the_four_faults_and_nothing_else(batch):
+    report, _out = batch
+    expected = {(h, c) for h, c in BATCH.values()}
+    assert {(r['host'], r['check']) for r in report['results'] if r['status'] in NOT_OK} == expected, _bad(report)
+
+
+def test_transport_url_invalid(batch):
+    report, _out = batch
+    mine = _mine(report, 'transport_url_invalid')
+    assert [(r['id'], r['status']) for r in mine] == [('messaging.broker_unreachable', 'critical')], mine
+    hit = mine[0]
+    assert '192.0.2.10:15072: TCP timeout' in hit['summary']
+    assert hit['evidence']['file'] == '/etc/nova/nova.conf' and hit['evidence']['line']
+    assert 'guest:guest' not in json.dumps(report)
+
+
+def test_instances_path_full(batch):
+    report, _out = batch
+    mine = _mine(report, 'instances_path_full')
+    assert {(r['id'], r['status']) for r in mine} == {('disk.space_exhausted', 'critical')}, mine
+    paths = sorted(r['evidence']['path'] for r in mine)
+    # instances_path and the image cache under it: the same filesystem, both named
+    assert paths[0] == '/var/lib/nova/instances'
+
+
+@pytest.mark.parametrize('fault,rid,section,secret', [
+    ('db_password_wrong', 'credentials.db_login_refused', 'database', 'sd-lab-WRONG-dbpw'),
+    ('keystone_password_wrong', 'credentials.keystone_password_refused', 'keystone_authtoken', 'sd-lab-WRONG-kspw'),
 ])
-def test_wrong_password_named_never_shown(lab, tmp_path, fault, host, rid, section, secret):
-    try:
-        _inject(fault)
-        report, took = _diagnose(tmp_path / fault)
-        print('catalog: %s detected by check_service_credentials in %.1fs' % (fault, took))
-        bad = [(h, i, s) for h, i, s, _x in _bad(report)]
-        assert bad == [(host, rid, 'critical')]
-        hit = [r for r in report['results'] if r['status'] == 'critical'][0]
-        assert hit['evidence']['file'] == '/etc/nova/nova.conf' and hit['evidence']['section'] == section
-        blob = json.dumps(report) + (tmp_path / fault / 'report.md').read_text()
-        assert secret not in blob
-    finally:
-        _undo(fault)
+def test_wrong_password_named_never_shown(batch, fault, rid, section, secret):
+    report, out = batch
+    mine = _mine(report, fault)
+    assert [(r['id'], r['status']) for r in mine] == [(rid, 'critical')], mine
+    hit = mine[0]
+    assert hit['evidence']['file'] == '/etc/nova/nova.conf' and hit['evidence']['section'] == section
+    blob = json.dumps(report) + (out / 'report.md').read_text()
+    assert secret not in blob

@@ -27,13 +27,6 @@ NOT_OK = ('warning', 'error', 'critical')
 QCOW2, RAW = 'sd-lab-img-qcow2', 'sd-lab-img-raw'
 
 
-@pytest.fixture(scope='module')
-def lab():
-    subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return ROOT
-
-
 def _env():
     return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
 

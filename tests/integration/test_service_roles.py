@@ -21,13 +21,6 @@ CHECK = 'check_service_roles'
 NOT_OK = ('warning', 'error', 'critical')
 
 
-@pytest.fixture(scope='module')
-def lab():
-    subprocess.run(['make', '-s', 'lab-up'], cwd=ROOT, check=True,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return ROOT
-
-
 def _play(playbook, *extra):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
     r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],

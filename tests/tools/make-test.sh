@@ -30,7 +30,7 @@ mol_pid=""
 finish() {
     local rc=$?
     local p
-    for p in $lab_pid $mol_pid; do
+    for p in $lab_pid $mol_pid ${lane1_pid:-} ${lane2_pid:-}; do
         if kill -0 "$p" 2>/dev/null; then
             echo "make test: interrupted, stopping background process group $p"
             kill -TERM -- "-$p" 2>/dev/null; wait "$p" 2>/dev/null
@@ -68,13 +68,21 @@ if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-0}" = 1 ]; then
     setsid $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
     mol_pid=$!
 fi
-run unit make -s unit
-run lint make -s lint
-run sanity make -s sanity
-run docs make -s docs
-run browser make -s browser
-run build make -s build
-run compat make -s compat
+# The short phases need nothing of each other and are mostly one process each: two lanes, so that
+# both cores work while the lab starts in the background (it mostly waits: ~70 s of CPU in its
+# ~270 s). tests/tools/lane.sh runs a lane; its output goes to .cache/lane-<n>.log and is printed
+# when the lane ends.
+PHASES=$PHASES setsid tests/tools/lane.sh 1 unit docs build browser > .cache/lane-1.log 2>&1 < /dev/null &
+lane1_pid=$!
+PHASES=$PHASES setsid tests/tools/lane.sh 2 lint sanity compat > .cache/lane-2.log 2>&1 < /dev/null &
+lane2_pid=$!
+for n in 1 2; do
+    pid_var=lane${n}_pid
+    wait "${!pid_var}"; eval "$pid_var="
+    echo "----- lane $n: $(grep -h -o '^===== phase [a-z]*' .cache/lane-$n.log | cut -d' ' -f3 | paste -sd' ') -----"
+    cat ".cache/lane-$n.log"
+    while read -r p; do [ -n "$p" ] && failed+=("$p"); done < ".cache/lane-$n.failed"
+done
 [ -n "$mol_pid" ] || run molecule make -s molecule
 
 if want integration; then
