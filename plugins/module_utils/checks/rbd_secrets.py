@@ -86,7 +86,9 @@ DECLARATION = {
             'them at deploy time (kolla: `ceph-ephemeral-nova` and `ceph-persistent-cinder`; charms: the '
             'ceph-access relation); a compute added by hand, a rebuilt libvirt container, a rotated key or '
             'a changed UUID leaves one compute without it. Two UUIDs are fine (kolla uses two); one UUID '
-            'shared by two different rbd_user values is not: the secret holds one key.'),
+            'shared by two different rbd_user values is not: the secret holds one key. Before Antelope an unset '
+            'cinder `rbd_secret_uuid` sent no UUID and nova used its own `rbd_secret_uuid` for volumes: on such a '
+            'cloud the FSID this check expects is not used; set `rbd_secret_uuid` in the backend explicitly.'),
         'reads': (
             'On every host (node_facts subset `rbd_secrets`, paths through the layout): nova.conf `[libvirt] '
             'images_type`, `rbd_user`, `rbd_secret_uuid`; cinder.conf\'s RBD backends (`[<backend>]`, then '
@@ -156,13 +158,19 @@ def _uses(own, peers, host):
             ev = {'backend': name, 'config_host': chost, 'file': b.get('file') or cinder.get('config_file'),
                   'rbd_user': b.get('rbd_user'), 'rbd_secret_uuid': b.get('rbd_secret_uuid'),
                   'ceph_conf': (b.get('ceph_conf') or {}).get('host_file')}
+            # a backend's own problems are reported on the host holding its cinder.conf, once
+            mine = chost == host
             if not b.get('rbd_user'):
+                if not mine:
+                    continue
                 problems.append(_r('cinder.rbd_auth_disabled', base.FAULT,
                                    '%s has no rbd_user: cinder sends auth_enabled=False and nova falls back to its '
                                    'own [libvirt] rbd_user/rbd_secret_uuid (%s: "This fallback will be dropped in '
                                    'a future release")' % (where, NOVA_NET), ev))
                 continue
             if not b.get('secret_uuid'):
+                if not mine:
+                    continue
                 cc = b.get('ceph_conf') or {}
                 why = (cc.get('error') or {}).get('message') if cc.get('error') else (
                     'no fsid in [global]' if cc.get('found') else 'file not found')

@@ -188,6 +188,10 @@ def test_unknown_uuid_and_auth_disabled(tmp_path):
     assert unknown[0]['status'] == 'error' and 'no fsid in [global]' in unknown[0]['summary']
     disabled = _by_id(res, 'cinder.rbd_auth_disabled')
     assert disabled[0]['status'] == 'warning' and disabled[0]['fix'] is None
+    # on another compute these backends are not reported again (their host reports them)
+    other = _eval(dict(facts, rbd_secrets=dict(facts['rbd_secrets'], cinder={'found': False, 'backends': {}})),
+                  host='c2', peers={'c1': {'cinder': facts['rbd_secrets']['cinder']}})
+    assert not _by_id(other, 'cinder.rbd_auth_disabled') and not _by_id(other, 'rbd.secret_uuid_unknown')
 
 
 def test_logged_uuid_no_config_names(tmp_path):
