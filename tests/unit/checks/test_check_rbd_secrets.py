@@ -231,3 +231,28 @@ def test_no_facts():
 def test_base64_keys_used_here_are_valid():
     for key in KEYS.values():
         assert len(base64.b64decode(key, validate=True)) == 28
+
+
+@pytest.mark.parametrize('flavour, container, etc_ceph', [
+    ('kolla', 'nova_libvirt', 'etc/kolla/nova-compute'),
+    ('tripleo', 'nova_virtsecretd', 'var/lib/tripleo-config/ceph'),
+])
+def test_containerised_libvirt_is_read_through_the_layout(tmp_path, flavour, container, etc_ceph):
+    nova_dir = {'kolla': 'etc/kolla/nova-compute',
+                'tripleo': 'var/lib/config-data/puppet-generated/nova_libvirt/etc/nova'}[flavour]
+    (tmp_path / nova_dir).mkdir(parents=True)
+    (tmp_path / nova_dir / 'nova.conf').write_text(NOVA_CONF)
+    (tmp_path / etc_ceph).mkdir(parents=True, exist_ok=True)
+    (tmp_path / etc_ceph / 'ceph.conf').write_text('[global]\nfsid = %s\n' % FSID)
+    (tmp_path / etc_ceph / 'ceph.client.nova.keyring').write_text('[client.nova]\n\tkey = %s\n' % KEYS['nova'])
+    runner = _runner({NOVA_UUID: ('ceph-ephemeral-nova', KEYS['nova'])})
+    ctx = nfs.Context(root=str(tmp_path), runner=runner,
+                      detected={'flavour': flavour, 'container_cli': 'podman', 'unit_files': {},
+                                'containers': {container: {'state': 'running', 'running': True, 'image': 'x'}},
+                                'os_family': 'RedHat'})
+    rb = nfs.gather(['rbd_secrets'], ctx)['rbd_secrets']
+    assert rb['libvirt']['where'] == 'container' and rb['libvirt']['container'] == container
+    assert runner.calls[0][2:7] == ['podman', 'exec', '-i', container, 'virsh']
+    assert rb['cephx']['nova']['host_file'] == '/%s/ceph.client.nova.keyring' % etc_ceph
+    res = _eval({'rbd_secrets': rb})
+    assert [r['status'] for r in res] == ['ok'] and res[0]['evidence']['libvirt'] == container
