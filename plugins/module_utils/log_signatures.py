@@ -144,6 +144,22 @@ SIGNATURES = [
               r'There are allocations remaining against the source host',
      'diagnosis': 'leftover source allocations after move/evacuate',
      'source': 'nova compute/resource_tracker.py:1843'},
+    # 2a-2c: libvirt's secret driver (src/secret/secret_driver.c secretObjFromSecret, VIR_ERR_NO_SECRET
+    # "no secret with matching uuid"; older storage code "%s no secret matches uuid '%s'") as
+    # nova-compute logs it, and nova's RBD auth fallback (nova/virt/libvirt/volume/net.py).
+    {'id': '2a', 'service': 'nova-compute', 'multiline': False,
+     'regex': r"Secret not found: (?:rbd )?no secret (?:with matching|matches) uuid '([0-9a-fA-F-]{36})'",
+     'diagnosis': 'the libvirt secret of an rbd_secret_uuid (nova or cinder) is missing on this compute',
+     'source': 'libvirt src/secret/secret_driver.c (VIR_ERR_NO_SECRET); nova virt/libvirt/volume/net.py'},
+    {'id': '2b', 'service': 'nova-compute', 'multiline': False,
+     'regex': r'no secret matches usage value',
+     'diagnosis': 'a libvirt secret looked up by its usage name is missing',
+     'source': 'libvirt src/secret/secret_driver.c'},
+    {'id': '2c', 'service': 'nova-compute', 'multiline': False,
+     'regex': r'Falling back to Nova configuration values for RBD authentication',
+     'diagnosis': 'the cinder RBD backend has no rbd_user (auth disabled): nova uses its own rbd_user and '
+                  'rbd_secret_uuid for volumes (a fallback nova says it will drop)',
+     'source': 'nova virt/libvirt/volume/net.py (_set_auth_config_rbd)'},
     {'id': '4d', 'service': 'placement', 'multiline': False,
      'regex': r'Allocations were set against consumer UUID ([0-9a-f-]{36}) but no existing '
               r'instances or active migrations are related',

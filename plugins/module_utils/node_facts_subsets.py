@@ -32,6 +32,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils import cred_
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import ha_facts
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import log_signatures
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import rbd_facts
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.masking import mask_data
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.oslo_ini import (
     OsloIni, ParseError, cinder_backends)
@@ -42,7 +43,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
                 'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
                 'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures',
-                'rabbitmq_cluster', 'image_backends', 'containers', 'pacemaker')
+                'rabbitmq_cluster', 'image_backends', 'containers', 'pacemaker', 'rbd_secrets')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -1334,6 +1335,11 @@ def gather_image_backends(ctx):
     return out
 
 
+def gather_rbd_secrets(ctx):
+    """Ceph auth of nova, cinder and libvirt on the node (see ``rbd_facts``; digests, never keys)."""
+    return rbd_facts.gather_rbd_secrets(ctx, _scan_service_log)
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
@@ -1357,13 +1363,14 @@ GATHERERS = {
     'image_backends': gather_image_backends,
     'containers': ha_facts.gather_containers,
     'pacemaker': ha_facts.gather_pacemaker,
+    'rbd_secrets': gather_rbd_secrets,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
          'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures', 'rabbitmq_cluster', 'image_backends',
-         'containers', 'pacemaker')
+         'containers', 'pacemaker', 'rbd_secrets')
 
 
 def gather(subsets, ctx):

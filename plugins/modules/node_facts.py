@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -386,6 +386,17 @@ ansible_facts:
             - C(present), C(config), C(pcs), C(command), C(rc), C(error), C(status) (C(dc), C(dc_present), C(quorum),
               C(stonith_enabled), C(maintenance_mode), C(nodes), C(resources) with their clone/group/bundle,
               C(failures) - the failed actions with C(resource), C(task), C(node), C(exitstatus), C(exitreason)).
+          returned: when requested
+          type: dict
+        rbd_secrets:
+          description:
+            - Ceph auth of nova, cinder and libvirt, through the layout - C(nova) (nova.conf C([libvirt]) C(images_type),
+              C(rbd_user), C(rbd_secret_uuid), the ceph.conf and key it uses), C(cinder) (every RBD backend's C(rbd_user),
+              C(rbd_secret_uuid), C(rbd_ceph_conf), the ceph.conf C(fsid) and the effective C(secret_uuid)), C(cephx) (per
+              cephx user the keyring found from nova-compute's /etc/ceph), C(libvirt) (C(virsh secret-list) and
+              C(secret-get-value) on the host or in the libvirt container, bounded by O(command_timeout)), C(log)
+              (nova-compute log lines 2a-2c).
+            - Keys and secret values never leave the node - only C(digest) (sha256 of the decoded key, 16 hex digits).
           returned: when requested
           type: dict
 changed:
