@@ -768,7 +768,7 @@ def gather_nested_virt(ctx):
 # services
 # ---------------------------------------------------------------------------
 SYSTEMD_PROPERTIES = ('Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'Result',
-                      'ExecMainStatus', 'ExecMainCode', 'NRestarts', 'InactiveEnterTimestamp')
+                      'ExecMainStatus', 'ExecMainCode', 'NRestarts', 'InactiveEnterTimestamp', 'TriggeredBy')
 
 
 def _timeout_argv(ctx, argv):
@@ -914,6 +914,21 @@ def gather_services(ctx):
                              exit_status=props.get('ExecMainStatus'),
                              restarts=props.get('NRestarts'),
                              since=props.get('InactiveEnterTimestamp') or None)
+                if active == 'inactive' and (props.get('TriggeredBy') or '').strip():
+                    entry['triggered_by'] = {t: None for t in props['TriggeredBy'].split()}
+            # a socket-activated unit (Debian/Ubuntu's libvirtd and virtlogd, libvirt's modular
+            # daemons) is inactive between uses, by design (libvirtd --timeout; systemd.socket(5)):
+            # read its sockets once, so that the check can tell "starts on demand" from "stopped"
+            sockets = sorted({t for e in out['services'].values() for t in (e.get('triggered_by') or {})})
+            if sockets:
+                rc, stdout, err = ctx.runner(_timeout_argv(
+                    ctx, ['systemctl', 'show', '--no-pager', '-p', 'Id,ActiveState,SubState'] + sockets))
+                shown = parse_systemctl_show(stdout) if rc == 0 else {}
+                for e in out['services'].values():
+                    for t in e.get('triggered_by') or {}:
+                        props = shown.get(t) or {}
+                        e['triggered_by'][t] = ('%s/%s' % (props.get('ActiveState'), props.get('SubState'))
+                                                if props else 'unknown')
     if containers:
         if ctx.runner is None or cli in (None, '', 'none'):
             out['errors'].append(_error('no container engine: container states not read'))

@@ -1,7 +1,7 @@
 """Integration tests drive the real playbooks against the lab (tests/lab/README.md).
 
 The fixture `catalog` is the demo's story, run once per session and read by every test that asks
-for it (test_lab_demo, test_storage_node): lab_sabotage.yml -e fault=all (every fault with
+for it (test_lab_demo, test_storage_node, test_rbd_secrets): lab_sabotage.yml -e fault=all (every fault with
 `in_all`), diagnose.yml, remediate.yml --check --diff (two pairs), remediate.yml, diagnose.yml, and
 seed 000's volume attach before and after. One run of the catalog instead of one
 inject/diagnose/remediate/diagnose/undo cycle per fault: the lab is shared, and each cycle costs
@@ -137,10 +137,13 @@ def catalog(lab, tmp_path_factory):
     # the storage node as the fixes left it (tests/integration/test_storage_node.py)
     volume1 = {'qemu_img': _node_run('sd-lab-volume1', 'qemu-img', '--version'),
                'cinder_conf': _node_run('sd-lab-volume1', 'cat', '/etc/cinder/cinder.conf')}
+    # the compute whose libvirt secret the sabotage removed (tests/integration/test_rbd_secrets.py)
+    compute2 = {'secrets': _node_run('sd-lab-compute2', 'virsh', '-c', 'qemu:///system', 'secret-list')}
     _play('diagnose.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'after'))
     yield {'out': out, 'before': _report(out / 'before'), 'remediate': _report(out / 'remediate'),
            'after': _report(out / 'after'), 'orphans': orphans, 'guards': guards,
            'dry_run': _report(out / 'dry-run'), 'dry_out': dry_out, 'dry_held': dry_held,
            'volume': vol, 'attach_before': attach_before, 'attach_log': attach_log,
-           'attach_after': attach_after, 'targets_after': targets_after, 'volume1': volume1}
+           'attach_after': attach_after, 'targets_after': targets_after, 'volume1': volume1,
+           'compute2': compute2}
     _volume('delete', vol_name)

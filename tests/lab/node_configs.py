@@ -13,16 +13,35 @@ lab's real service credentials (lab-only values; never printed). Host-local path
 allow_host_loopback, tests/lab/nodes.yml): a node reaches the control plane there.
 Prints a JSON list of the files written (paths only).
 """
+import base64
 import configparser
+import hashlib
 import re
 import json
 import os
+import struct
 import sys
 
 KEYSTONE = 'http://127.0.0.1:15000/v3'
 # the host's 127.0.0.1 seen from a node (slirp4netns allow_host_loopback)
 HOST_FROM_NODE = '10.0.2.2'
 URL_LOOPBACK_RE = re.compile(r'(://(?:[^@/\s]*@)?)127\.0\.0\.1(?=[:/]|$)', re.M)
+
+
+# The computes' Ceph client side (check_rbd_secrets): a made-up cluster (no Ceph runs here; nothing
+# connects to it), nova's RBD user and the libvirt secret UUID the lab fault rbd_secret_missing uses
+# (tests/lab/sabotage/vars/rbd_secret_missing.yml)
+RBD_FSID = '5f1d2b9e-7c1a-4d2e-9f3b-2a6c8e4d1f00'
+RBD_NOVA_UUID = '8a4f7c2e-1b3d-4e5f-a6b7-c8d9e0f10001'
+
+
+def cephx_key(lab):
+    """A made-up cephx key in the format `ceph auth get-key` prints (base64 of type 1, created, length
+    16, 16 secret bytes: what ceph's CryptoKey::encode writes), derived from this lab's own
+    secrets so that it is stable across lab-up runs and differs between labs. Lab only."""
+    with open(os.path.join(lab, 'etc', 'secrets.json'), 'rb') as f:
+        secret = hashlib.sha256(b'stackdoctor-lab-rbd\0' + f.read()).digest()[:16]
+    return base64.b64encode(struct.pack('<HIIH', 1, 1764547200, 0, 16) + secret).decode()
 
 
 def read(path):
@@ -73,7 +92,17 @@ def main(lab, out):
         secs += [(s, section(comp, s)) for s in comp.sections() if s not in ('DEFAULT', 'oslo_concurrency')]
         secs += [('keystone_authtoken', authtoken), ('service_user', section(nova, 'service_user')),
                  ('neutron', section(nova, 'neutron'))]
-        put('sd-lab-compute%d' % n, '/etc/nova/nova.conf', render(secs))
+        # RBD root disks as client.nova, as a Ceph-backed compute's nova.conf says (nova/conf/libvirt.py);
+        # the lab's nova-compute runs nova's fake driver on the host and does not read the node's file
+        libvirt = dict(section(comp, 'libvirt'), images_type='rbd', images_rbd_pool='vms',
+                       images_rbd_ceph_conf='/etc/ceph/ceph.conf', rbd_user='nova', rbd_secret_uuid=RBD_NOVA_UUID)
+        secs = [(s, o) for s, o in secs if s != 'libvirt'] + [('libvirt', libvirt)]
+        node = 'sd-lab-compute%d' % n
+        put(node, '/etc/nova/nova.conf', render(secs))
+        put(node, '/etc/ceph/ceph.conf', '# made-up cluster of the lab (no Ceph runs; tests/lab/README.md)\n'
+            '[global]\nfsid = %s\nmon_host = [v2:192.0.2.10:3300/0,v1:192.0.2.10:6789/0]\n' % RBD_FSID, 0o644)
+        put(node, '/etc/ceph/ceph.client.nova.keyring', '[client.nova]\n\tkey = %s\n\tcaps mon = "profile rbd"\n'
+            % cephx_key(lab))
 
     # controllers: nova.conf and placement.conf of the control plane (packaged and TripleO paths)
     ctl = [('DEFAULT', dict(section(nova, 'DEFAULT'), state_path='/var/lib/nova', log_dir='/var/log/nova'))]

@@ -190,6 +190,14 @@ def evaluate(facts, params=None):
                                        '%s (%s %s): cannot tell whether it runs: %s'
                                        % (name, entry.get('method'), entry.get('target'), why), ev))
             continue
+        listening = sorted(t for t, st in (entry.get('triggered_by') or {}).items()
+                           if (st or '').startswith('active/'))
+        if not running and entry.get('state') == 'inactive' and listening:
+            ev['triggered_by'] = entry.get('triggered_by')
+            results.append(base.result(DECLARATION, 'services.stopped', 'ok',
+                                       '%s is socket-activated: unit %s is inactive until used, %s listening '
+                                       '(systemd.socket(5))' % (name, entry.get('target'), ', '.join(listening)), ev))
+            continue
         if not running:
             fid, how = _classify(entry)
             if fid is None:

@@ -167,3 +167,27 @@ def test_recorded_inspect_through_evaluate():
     assert by_id(res) == [('services.crashed', 'critical', 'iscsid'), ('services.stopped', 'critical', 'cinder-volume'),
                           ('services.stopped', 'ok', 'tgt')]
     json.dumps(res)
+
+
+def test_socket_activated_unit_inactive_between_uses_is_ok():
+    # recorded on a Debian 12 compute (libvirt 9.0.0): libvirtd and virtlogd are socket-activated
+    # and exit when idle (libvirtd --timeout 120); their sockets listen. A stopped socket is a fault.
+    show = _read('systemctl_show_socket_activated.txt')
+    sockets = _read('systemctl_show_sockets.txt')
+    answers = {'libvirtd.service': (0, show, ''), 'virtlogd.socket': (0, sockets, '')}
+    facts, runner = _gather({'libvirt': _unit('libvirtd'), 'virtlogd': _unit('virtlogd')}, answers)
+    assert len(runner.calls) == 2 and runner.calls[1][:2] == ['timeout', '7']
+    inactive = [n for n, e in facts['services'].items() if e['state'] == 'inactive']
+    assert inactive, 'the recording should hold an idle unit'
+    for name in inactive:
+        assert all(st.startswith('active/') for st in facts['services'][name]['triggered_by'].values())
+    results = services_running.evaluate({'services': facts, 'layout': {'flavour': 'packaged'}})
+    assert [r['status'] for r in results] == ['ok', 'ok'], results
+    assert any('socket-activated' in r['summary'] for r in results)
+    # the same unit with its sockets stopped: stopped, a fault
+    dead = sockets.replace('ActiveState=active', 'ActiveState=inactive').replace('SubState=listening', 'SubState=dead') \
+        .replace('SubState=running', 'SubState=dead')
+    facts, _r = _gather({'libvirt': _unit('libvirtd'), 'virtlogd': _unit('virtlogd')},
+                        {'libvirtd.service': (0, show, ''), 'virtlogd.socket': (0, dead, '')})
+    results = services_running.evaluate({'services': facts, 'layout': {'flavour': 'packaged'}})
+    assert {r['id'] for r in results if r['status'] not in ('ok', 'skipped')} == {'services.stopped'}
