@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, galera]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, galera]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -386,6 +386,19 @@ ansible_facts:
             - C(present), C(config), C(pcs), C(command), C(rc), C(error), C(status) (C(dc), C(dc_present), C(quorum),
               C(stonith_enabled), C(maintenance_mode), C(nodes), C(resources) with their clone/group/bundle,
               C(failures) - the failed actions with C(resource), C(task), C(node), C(exitstatus), C(exitreason)).
+          returned: when requested
+          type: dict
+        galera:
+          description:
+            - C(SHOW GLOBAL VARIABLES) (C(wsrep_on), C(wsrep_provider), C(wsrep_cluster_address), C(wsrep_cluster_name),
+              C(wsrep_node_name)) and C(SHOW GLOBAL STATUS LIKE 'wsrep_%') of the node's MariaDB, in the layout's
+              C(galera) container (kolla C(mariadb) with its C(healthcheck.cnf), TripleO C(galera-bundle-podman-N) with
+              the container's root client config) or on the host where a server runs or its unit is enabled (root
+              through the unix socket, C(/root/.my.cnf) when it exists); bounded by O(command_timeout). The layout
+              entry C(galera) may set C(client_defaults_files) and C(client_args). Passwords are never read.
+            - C(present), C(where), C(container), C(client), C(credentials), C(command), C(rc), C(variables),
+              C(status) (the wsrep status variables the check reads), C(error) (C(kind) - no_client, server_down,
+              access_denied, timeout, failed - and C(message)), C(looked_at).
           returned: when requested
           type: dict
 changed:

@@ -43,6 +43,7 @@ CHECKS = (
     'debug_mode',
     'containers',
     'pacemaker',
+    'galera',
 )
 
 _CACHE = {}
