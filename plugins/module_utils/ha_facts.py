@@ -1039,7 +1039,7 @@ def gather_galera(ctx):
     first readable one is passed as ``--defaults-extra-file``, in a container as ``--defaults-file``)
     and ``client_args`` (e.g. ``[--socket, /run/mysqld/mysqld.sock]``). Passwords are never read.
 
-    ``{present, where (host | container), container, client, credentials, command, rc, variables,
+    ``{present, where (host | container), container, client, login, command, rc, variables,
     status, error: {kind (no_client, server_down, access_denied, timeout, failed), message},
     looked_at}``.
     """
@@ -1048,7 +1048,7 @@ def gather_galera(ctx):
     seconds = _seconds(ctx)
     args = [str(a) for a in svc.get('client_args') or []]
     query = ['--connect-timeout=%s' % seconds, '-B', '-N'] + args + ['-e', GALERA_QUERY]
-    out = {'present': False, 'where': None, 'container': None, 'client': None, 'credentials': None,
+    out = {'present': False, 'where': None, 'container': None, 'client': None, 'login': None,
            'command': None, 'rc': None, 'variables': None, 'status': None, 'error': None, 'looked_at': []}
     cli = (ctx.layout or {}).get('container_cli')
     container = restart.get('container') if restart.get('container_exists') else None
@@ -1060,7 +1060,7 @@ def gather_galera(ctx):
         script = ('c=$(command -v mariadb || command -v mysql) || { echo "%s in the container" >&2; exit 127; }; '
                   'for f in %s; do [ -r "$f" ] && exec "$c" --defaults-file="$f" "$@"; done; exec "$c" "$@"'
                   % (_NO_MYSQL, ' '.join(files) or '""'))
-        out['credentials'] = ('first readable of %s, else the container\'s root client config' % ', '.join(files)
+        out['login'] = ('first readable of %s, else the container\'s root client config' % ', '.join(files)
                               if files else 'the container\'s root client config (~/.my.cnf)')
         out['client'] = 'mariadb|mysql'
         out['command'] = '%s exec %s mysql %s -e "%s"' % (cli, container, ' '.join(query[:-2]), GALERA_QUERY)
@@ -1096,7 +1096,7 @@ def gather_galera(ctx):
     files = list(svc.get('client_defaults_files') or GALERA_HOST_DEFAULTS_FILES)
     extra = [f for f in files if os.access(ctx.fs(f), os.R_OK)][:1]
     out['client'] = client
-    out['credentials'] = extra[0] if extra else 'root through the unix socket (no %s)' % ', '.join(files)
+    out['login'] = extra[0] if extra else 'root through the unix socket (no %s)' % ', '.join(files)
     argv = [client] + ['--defaults-extra-file=%s' % f for f in extra] + query
     out['command'] = '%s %s -e "%s"' % (client, ' '.join(argv[1:-2]), GALERA_QUERY)
     if ctx.runner is None:

@@ -227,7 +227,7 @@ def evaluate(facts, params=None):
         return [base.result(DECLARATION, 'galera.status_unavailable', 'skipped',
                             'no MariaDB on this host (%s)' % ('; '.join(g.get('looked_at') or []) or 'nothing found'),
                             {'looked_at': g.get('looked_at')})]
-    ev = {'where': g.get('where'), 'container': g.get('container'), 'credentials': g.get('credentials'),
+    ev = {'where': g.get('where'), 'container': g.get('container'), 'login': g.get('login'),
           'command': g.get('command')}
     ev = dict((k, v) for k, v in ev.items() if v is not None)
     if g.get('error') or not isinstance(g.get('status'), dict):
@@ -238,7 +238,7 @@ def evaluate(facts, params=None):
                 'no_client': 'no mysql client', 'timeout': 'no answer in time'}.get(kind, 'the query failed')
         return [base.result(DECLARATION, 'galera.status_unavailable', base.FAULT,
                             'no wsrep status on %s: %s; tried %s with %s' % (
-                                host, what, g.get('command') or 'mysql', g.get('credentials') or 'no credentials'),
+                                host, what, g.get('command') or 'mysql', g.get('login') or 'no credentials'),
                             dict(ev, kind=kind, rc=g.get('rc'), message=err.get('message')))]
     variables = g.get('variables') or {}
     status = g.get('status') or {}

@@ -21,7 +21,7 @@ def _read(name):
 
 def _galera(name, **extra):
     g = {'present': True, 'where': 'host', 'container': None, 'rc': 0, 'error': None,
-         'credentials': 'root through the unix socket (no /root/.my.cnf)', 'command': 'mysql -B -N -e ...'}
+         'login': 'root through the unix socket (no /root/.my.cnf)', 'command': 'mysql -B -N -e ...'}
     g.update(ha_facts.parse_wsrep(_read(name)))
     g.update(extra)
     return g
@@ -73,7 +73,7 @@ def test_recorded_healthy_node_with_its_peer():
                              ('galera.cluster_size', 'ok'), ('galera.split_brain', 'ok')]
     assert results[-1]['summary'] == 'every Galera node checked (ctl-0, ctl-1) is in cluster %s' % UUID
     assert results[0]['evidence']['cluster_status'] == 'Primary'
-    assert results[0]['evidence']['credentials'].startswith('root through the unix socket')
+    assert results[0]['evidence']['login'].startswith('root through the unix socket')
 
 
 def test_recorded_desynced_node_is_a_warning():
@@ -140,7 +140,7 @@ def test_peers_without_wsrep_or_status_are_not_compared():
 
 def test_status_unavailable_names_host_and_what_was_tried():
     g = {'present': True, 'where': 'container', 'container': 'mariadb', 'rc': 1, 'status': None, 'variables': None,
-         'credentials': 'first readable of /etc/mysql/healthcheck.cnf, /etc/healthcheck.cnf, else the container\'s '
+         'login': 'first readable of /etc/mysql/healthcheck.cnf, /etc/healthcheck.cnf, else the container\'s '
                         'root client config', 'command': 'docker exec mariadb mysql ...',
          'error': {'kind': 'access_denied', 'message': 'mysql in container mariadb: %s (rc=1)'
                    % _read('access_denied.err').strip()}}
@@ -229,14 +229,14 @@ def test_packaged_host_runs_the_client_as_root(tmp_path):
     g = ha_facts.gather_galera(_ctx(tmp_path, 'packaged', None, runner))
     assert (g['present'], g['where'], g['error']) == (True, 'host', None)
     assert runner.calls[0][:4] == ['timeout', '12', '/usr/bin/mariadb', '--connect-timeout=7']
-    assert g['credentials'] == 'root through the unix socket (no /root/.my.cnf)'
+    assert g['login'] == 'root through the unix socket (no /root/.my.cnf)'
     assert g['variables']['wsrep_on'] == 'OFF'
     # /root/.my.cnf (RDO, puppet-mysql) is passed to the client, never read
     (tmp_path / 'root').mkdir()
     (tmp_path / 'root' / '.my.cnf').write_text('[client]\npassword=secret\n')
     runner = Runner([(0, _read('wsrep_off.tsv'), '')])
     g = ha_facts.gather_galera(_ctx(tmp_path, 'packaged', None, runner))
-    assert runner.calls[0][3] == '--defaults-extra-file=/root/.my.cnf' and g['credentials'] == '/root/.my.cnf'
+    assert runner.calls[0][3] == '--defaults-extra-file=/root/.my.cnf' and g['login'] == '/root/.my.cnf'
     assert 'secret' not in repr(g)
 
 
