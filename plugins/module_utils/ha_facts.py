@@ -1061,7 +1061,7 @@ def gather_galera(ctx):
                   'for f in %s; do [ -r "$f" ] && exec "$c" --defaults-file="$f" "$@"; done; exec "$c" "$@"'
                   % (_NO_MYSQL, ' '.join(files) or '""'))
         out['login'] = ('first readable of %s, else the container\'s root client config' % ', '.join(files)
-                              if files else 'the container\'s root client config (~/.my.cnf)')
+                        if files else 'the container\'s root client config (~/.my.cnf)')
         out['client'] = 'mariadb|mysql'
         out['command'] = '%s exec %s mysql %s -e "%s"' % (cli, container, ' '.join(query[:-2]), GALERA_QUERY)
         if ctx.runner is None:

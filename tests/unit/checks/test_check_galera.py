@@ -141,7 +141,7 @@ def test_peers_without_wsrep_or_status_are_not_compared():
 def test_status_unavailable_names_host_and_what_was_tried():
     g = {'present': True, 'where': 'container', 'container': 'mariadb', 'rc': 1, 'status': None, 'variables': None,
          'login': 'first readable of /etc/mysql/healthcheck.cnf, /etc/healthcheck.cnf, else the container\'s '
-                        'root client config', 'command': 'docker exec mariadb mysql ...',
+                  'root client config', 'command': 'docker exec mariadb mysql ...',
          'error': {'kind': 'access_denied', 'message': 'mysql in container mariadb: %s (rc=1)'
                    % _read('access_denied.err').strip()}}
     results = registry.evaluate('check_galera', {'galera': g}, {'host': 'ctl-2'})
