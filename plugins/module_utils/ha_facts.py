@@ -955,7 +955,11 @@ _NO_MYSQL = 'stackdoctor: no mysql client'
 def parse_wsrep(text):
     """``mysql -B -N -e GALERA_QUERY`` (tab-separated name, value rows of both statements) ->
     ``{variables: {wsrep_on, ...}, status: {wsrep_cluster_status, ...}}`` (names lower-cased; only
-    GALERA_STATUS_KEPT of the status). Raises ValueError when no wsrep row is there."""
+    GALERA_STATUS_KEPT of the status). An empty answer is a server without any wsrep variable (MySQL,
+    a MariaDB built without Galera support): ``{variables: {}, status: {}, no_wsrep: True}``. Raises
+    ValueError on output that has rows but no wsrep row."""
+    if not (text or '').strip():
+        return {'variables': {}, 'status': {}, 'no_wsrep': True}
     variables, status = {}, {}
     for line in (text or '').splitlines():
         name, sep, value = line.partition('\t')

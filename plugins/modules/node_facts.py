@@ -396,9 +396,10 @@ ansible_facts:
               the container's root client config) or on the host where a server runs or its unit is enabled (root
               through the unix socket, C(/root/.my.cnf) when it exists); bounded by O(command_timeout). The layout
               entry C(galera) may set C(client_defaults_files) and C(client_args). Passwords are never read.
-            - C(present), C(where), C(container), C(client), C(login) (how the client logs in, never a password), C(command), C(rc), C(variables),
-              C(status) (the wsrep status variables the check reads), C(error) (C(kind) - no_client, server_down,
-              access_denied, timeout, failed - and C(message)), C(looked_at).
+            - C(present), C(where), C(container), C(client), C(login) (how the client logs in, never a password),
+              C(command), C(rc), C(variables), C(status) (the wsrep status variables the check reads), C(no_wsrep)
+              (no wsrep variable at all - MySQL, a MariaDB without Galera), C(error) (C(kind) - no_client,
+              server_down, access_denied, timeout, failed - and C(message)), C(looked_at).
           returned: when requested
           type: dict
 changed:

@@ -247,8 +247,12 @@ def evaluate(facts, params=None):
         ev.update(wsrep_on=variables.get('wsrep_on'), wsrep_provider=variables.get('wsrep_provider'))
         if params.get('expected') in (True, 'true', 'True', 'yes', '1', 1):
             return [base.result(DECLARATION, 'galera.not_enabled', base.FAULT,
-                                'wsrep_on is %s (provider %s): a single MariaDB, not a Galera node, where one is '
+                                'wsrep_on is %s (provider %s): a single server, not a Galera node, where one is '
                                 'expected' % (variables.get('wsrep_on'), variables.get('wsrep_provider')), ev)]
+        if g.get('no_wsrep'):
+            return [base.result(DECLARATION, 'galera.not_enabled', 'ok',
+                                'no wsrep variable at all: a MySQL or MariaDB without Galera support (nothing to '
+                                'compare)', ev)]
         return [base.result(DECLARATION, 'galera.not_enabled', 'ok',
                             'wsrep_on is %s: a single MariaDB without Galera (nothing to compare)'
                             % variables.get('wsrep_on'), ev)]

@@ -58,13 +58,24 @@ def test_parse_recorded_outputs():
 
 
 def test_parse_refuses_output_without_wsrep_rows():
-    for text in ('', '1\n', 'Variable_name\tValue\n'):
+    for text in ('1\n', 'Variable_name\tValue\n'):
         try:
             ha_facts.parse_wsrep(text)
         except ValueError as exc:
             assert 'no wsrep_' in str(exc)
         else:
             raise AssertionError('no ValueError for %r' % text)
+
+
+def test_server_without_any_wsrep_variable_is_a_single_database():
+    # MySQL (e.g. juju's mysql-innodb-cluster) or a MariaDB built without wsrep: both statements return no row
+    g = {'present': True, 'where': 'host', 'container': None, 'rc': 0, 'error': None, 'login': 'x', 'command': 'y'}
+    g.update(ha_facts.parse_wsrep(''))
+    results = registry.evaluate('check_galera', {'galera': g}, {'host': 'db-1'})
+    assert _ids(results) == [('galera.not_enabled', 'ok')]
+    assert results[0]['summary'].startswith('no wsrep variable at all')
+    results = registry.evaluate('check_galera', {'galera': g}, {'host': 'db-1', 'expected': True})
+    assert _ids(results) == [('galera.not_enabled', 'warning')]
 
 
 def test_recorded_healthy_node_with_its_peer():
