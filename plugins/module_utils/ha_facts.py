@@ -924,3 +924,187 @@ def gather_pacemaker(ctx):
         return out
     out['status'] = status
     return out
+
+
+# ---------------------------------------------------------------------------
+# galera: wsrep variables and status of the node's MariaDB
+# ---------------------------------------------------------------------------
+# One client call, two statements (MariaDB "Galera Cluster Status Variables" and "Galera Cluster
+# System Variables"): the system variables tell whether wsrep is on at all (a MariaDB without
+# Galera still answers SHOW STATUS LIKE 'wsrep_%': size 0, Disconnected, OFF), the status
+# variables how the node stands in its cluster. SHOW STATUS needs no privilege.
+GALERA_VARIABLES = ('wsrep_on', 'wsrep_provider', 'wsrep_cluster_address', 'wsrep_cluster_name', 'wsrep_node_name')
+GALERA_QUERY = ("SHOW GLOBAL VARIABLES WHERE Variable_name IN (%s); SHOW GLOBAL STATUS LIKE 'wsrep\\_%%'"
+                % ', '.join("'%s'" % v for v in GALERA_VARIABLES))
+# what the check reads and the evidence shows; the other ~60 counters stay on the node
+GALERA_STATUS_KEPT = ('wsrep_cluster_status', 'wsrep_local_state_comment', 'wsrep_local_state', 'wsrep_connected',
+                      'wsrep_ready', 'wsrep_cluster_size', 'wsrep_cluster_state_uuid', 'wsrep_local_state_uuid',
+                      'wsrep_evs_state', 'wsrep_flow_control_paused', 'wsrep_desync_count', 'wsrep_provider_name',
+                      'wsrep_provider_version', 'wsrep_incoming_addresses', 'wsrep_cluster_conf_id',
+                      'wsrep_local_index', 'wsrep_gcomm_uuid', 'wsrep_cluster_weight')
+GALERA_SERVERS = ('mariadbd', 'mysqld')
+GALERA_CLIENTS = ('mariadb', 'mysql')
+GALERA_UNITS = ('mariadb', 'mysql', 'mysqld')
+
+# root's client config on a packaged host (puppet-mysql and RDO write the root password there;
+# Debian and Ubuntu's root logs in through the unix socket without one)
+GALERA_HOST_DEFAULTS_FILES = ('/root/.my.cnf',)
+_NO_MYSQL = 'stackdoctor: no mysql client'
+
+
+def parse_wsrep(text):
+    """``mysql -B -N -e GALERA_QUERY`` (tab-separated name, value rows of both statements) ->
+    ``{variables: {wsrep_on, ...}, status: {wsrep_cluster_status, ...}}`` (names lower-cased; only
+    GALERA_STATUS_KEPT of the status). An empty answer is a server without any wsrep variable (MySQL,
+    a MariaDB built without Galera support): ``{variables: {}, status: {}, no_wsrep: True}``. Raises
+    ValueError on output that has rows but no wsrep row."""
+    if not (text or '').strip():
+        return {'variables': {}, 'status': {}, 'no_wsrep': True}
+    variables, status = {}, {}
+    for line in (text or '').splitlines():
+        name, sep, value = line.partition('\t')
+        name = name.strip().lower()
+        if not sep or not name.startswith('wsrep_'):
+            continue
+        if name in GALERA_VARIABLES:
+            variables[name] = value.strip()
+        elif name in GALERA_STATUS_KEPT:
+            status[name] = value.strip()
+    if not variables and not status:
+        raise ValueError('no wsrep_* row in the output: %r' % _tail(text, 120))
+    if variables.get('wsrep_cluster_address'):
+        variables['wsrep_cluster_address'] = masking.mask_string(variables['wsrep_cluster_address'])
+    return {'variables': variables, 'status': status}
+
+
+def classify_mysql_error(rc, text):
+    """What a failed client call means, from its exit code and the client's ERROR line."""
+    text = text or ''
+    if rc == 124:
+        return 'timeout'
+    if rc == 127 or _NO_MYSQL in text:
+        return 'no_client'
+    if re.search(r'ERROR (1045|1698|1044)\b', text):
+        return 'access_denied'
+    if re.search(r"ERROR (2002|2003|2013|2006)\b|Can't connect", text):
+        return 'server_down'
+    return 'failed'
+
+
+def _procs_running(ctx, names):
+    """Which of ``names`` run on the host (``/proc/<pid>/comm``)."""
+    found = set()
+    for path in glob.glob(ctx.fs('/proc/[0-9]*/comm')):
+        try:
+            with open(path) as handle:
+                comm = handle.read().strip()
+        except (IOError, OSError):
+            continue
+        if comm in names:
+            found.add(comm)
+    return sorted(found)
+
+
+def _units_enabled(ctx, units, seconds):
+    if ctx.runner is None:
+        return []
+    rc, out, _err = ctx.runner(['timeout', str(seconds), 'systemctl', 'is-enabled']
+                               + ['%s.service' % u for u in units])
+    states = [l.strip() for l in (out or '').splitlines()]
+    return [u for u, s in zip(units, states) if s in ('enabled', 'enabled-runtime', 'alias')]
+
+
+def _run_mysql(ctx, out, argv, where, seconds):
+    rc, stdout, err = ctx.runner(['timeout', str(seconds + 5)] + argv)
+    out['rc'] = rc
+    if rc != 0:
+        text = (err or '') + (stdout or '')
+        kind = classify_mysql_error(rc, text)
+        detail = ('timed out after %s s' % (seconds + 5)) if kind == 'timeout' else _tail(text)
+        out['error'] = {'kind': kind, 'message': '%s: %s (rc=%s)' % (where, detail, rc)}
+        return
+    try:
+        out.update(parse_wsrep(stdout))
+    except ValueError as exc:
+        out['error'] = {'kind': 'failed', 'message': '%s: unexpected output: %s' % (where, exc)}
+
+
+def gather_galera(ctx):
+    """``SHOW GLOBAL VARIABLES`` (wsrep_on, provider, cluster address and name, node name) and
+    ``SHOW GLOBAL STATUS LIKE 'wsrep_%'`` of the node's MariaDB, with the deployment's own
+    credentials, bounded by command_timeout (``--connect-timeout`` and ``timeout``):
+
+    - in the layout's ``galera`` container when it exists (kolla ``mariadb``: the monitor user's
+      ``/etc/[mysql/]healthcheck.cnf``, as kolla's healthcheck; TripleO ``galera-bundle-podman-N``
+      or ``mysql``: the container's root client config, as tripleo-common's healthcheck);
+    - else on the host where a MariaDB/MySQL server runs or its unit is enabled: root through the
+      unix socket (Debian, Ubuntu), ``/root/.my.cnf`` when it exists (puppet-mysql, RDO).
+    The layout entry ``galera`` may set ``client_defaults_files`` (tried in order; on the host the
+    first readable one is passed as ``--defaults-extra-file``, in a container as ``--defaults-file``)
+    and ``client_args`` (e.g. ``[--socket, /run/mysqld/mysqld.sock]``). Passwords are never read.
+
+    ``{present, where (host | container), container, client, login, command, rc, variables,
+    status, error: {kind (no_client, server_down, access_denied, timeout, failed), message},
+    looked_at}``.
+    """
+    svc = ctx.service('galera')
+    restart = svc.get('restart') or {}
+    seconds = _seconds(ctx)
+    args = [str(a) for a in svc.get('client_args') or []]
+    query = ['--connect-timeout=%s' % seconds, '-B', '-N'] + args + ['-e', GALERA_QUERY]
+    out = {'present': False, 'where': None, 'container': None, 'client': None, 'login': None,
+           'command': None, 'rc': None, 'variables': None, 'status': None, 'error': None, 'looked_at': []}
+    cli = (ctx.layout or {}).get('container_cli')
+    container = restart.get('container') if restart.get('container_exists') else None
+    if container and cli not in (None, '', 'none'):
+        files = list(svc.get('client_defaults_files') or [])
+        out.update(present=True, where='container', container=container)
+        # one exec: the client, then the first readable defaults file of the layout, else the
+        # container's own client config (root's ~/.my.cnf)
+        script = ('c=$(command -v mariadb || command -v mysql) || { echo "%s in the container" >&2; exit 127; }; '
+                  'for f in %s; do [ -r "$f" ] && exec "$c" --defaults-file="$f" "$@"; done; exec "$c" "$@"'
+                  % (_NO_MYSQL, ' '.join(files) or '""'))
+        out['login'] = ('first readable of %s, else the container\'s root client config' % ', '.join(files)
+                        if files else 'the container\'s root client config (~/.my.cnf)')
+        out['client'] = 'mariadb|mysql'
+        out['command'] = '%s exec %s mysql %s -e "%s"' % (cli, container, ' '.join(query[:-2]), GALERA_QUERY)
+        if ctx.runner is None:
+            out['error'] = {'kind': 'failed', 'message': 'no command runner: mysql not run'}
+            return out
+        _run_mysql(ctx, out, [cli, 'exec', container, 'sh', '-c', script, 'sh'] + query,
+                   'mysql in container %s' % container, seconds)
+        return out
+    if restart.get('containers'):
+        out['looked_at'].append('container %s: %s' % (
+            ', '.join(restart.get('containers')), 'not on this host' if cli not in (None, '', 'none')
+            else 'no container engine'))
+        if (ctx.layout or {}).get('flavour') in ('kolla', 'tripleo'):
+            # the layout runs the database in a container: a host without it has no database
+            return out
+    running = _procs_running(ctx, GALERA_SERVERS)
+    enabled = [] if running else _units_enabled(ctx, GALERA_UNITS, seconds)
+    out['looked_at'].append('host: server process %s, enabled unit %s' % (
+        ', '.join(running) or 'none', ', '.join(enabled) or 'none'))
+    if not running and not enabled:
+        return out
+    out.update(present=True, where='host')
+    client = None
+    for name in GALERA_CLIENTS:
+        client = layout_mod.find_binary(name, ctx.root)
+        if client:
+            break
+    if not client:
+        out['error'] = {'kind': 'no_client', 'message': 'no mysql client on the host (looked for %s in %s)'
+                        % (' and '.join(GALERA_CLIENTS), ', '.join(layout_mod.BIN_DIRS))}
+        return out
+    files = list(svc.get('client_defaults_files') or GALERA_HOST_DEFAULTS_FILES)
+    extra = [f for f in files if os.access(ctx.fs(f), os.R_OK)][:1]
+    out['client'] = client
+    out['login'] = extra[0] if extra else 'root through the unix socket (no %s)' % ', '.join(files)
+    argv = [client] + ['--defaults-extra-file=%s' % f for f in extra] + query
+    out['command'] = '%s %s -e "%s"' % (client, ' '.join(argv[1:-2]), GALERA_QUERY)
+    if ctx.runner is None:
+        out['error'] = {'kind': 'failed', 'message': 'no command runner: mysql not run'}
+        return out
+    _run_mysql(ctx, out, argv, '%s on the host' % os.path.basename(client), seconds)
+    return out

@@ -269,6 +269,15 @@ _KOLLA = {
     'rabbitmq': _kolla('rabbitmq', ['rabbitmq.conf'], 'rabbitmq', 'rabbit@*.log', 'rabbitmq',
                        source='openstack/kolla-ansible ansible/roles/rabbitmq/defaults/main.yml:4, '
                               'vars/main.yml:2; tasks/config.yml:40; templates/rabbitmq-env.conf.j2:2'),
+    # KA mariadb/defaults/main.yml (container_name mariadb; healthcheck `healthcheck.sh
+    # --defaults-file /etc/[mysql/]healthcheck.cnf --connect --galera_online`);
+    # templates/mariadb.json.j2 (galera.cnf -> /etc/[mysql/]my.cnf, healthcheck.cnf -> /etc/[mysql/]
+    # healthcheck.cnf: /etc/mysql on Debian/Ubuntu images); templates/healthcheck.cnf.j2 (the
+    # monitor user's client config); templates/galera.cnf.j2 (log-error /var/log/kolla/mariadb/mariadb.log).
+    'galera': _kolla('mariadb', ['galera.cnf'], 'mariadb', 'mariadb.log', 'mariadb',
+                     client_defaults_files=['/etc/mysql/healthcheck.cnf', '/etc/healthcheck.cnf'],
+                     source='openstack/kolla-ansible ansible/roles/mariadb/defaults/main.yml, '
+                            'templates/mariadb.json.j2, templates/healthcheck.cnf.j2, templates/galera.cnf.j2'),
 }
 
 
@@ -391,7 +400,9 @@ _TRIPLEO = {
                               'manifests/profile/base/database/mysql.pp:164; '
                               'openstack-archive/tripleo-heat-templates stable/wallaby '
                               'deployment/database/mysql-pacemaker-puppet.yaml:218,589-591, '
-                              'mysql-container-puppet.yaml:208',
+                              'mysql-container-puppet.yaml:208; openstack-archive/tripleo-common '
+                              'healthcheck/mariadb (the container\'s own client config: `mysql -e` with no credentials)',
+                       client_defaults_files=[],
                        **_bundle('galera-bundle', 'tripleo_mysql', 'mysql')),
     # PT haproxy_bundle.pp:294-296 (haproxy-bundle, replicas => $haproxy_nodes_count);
     # THT haproxy-pacemaker-puppet.yaml:92 (log), :238 (config_volume haproxy), :257

@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -397,6 +397,20 @@ ansible_facts:
               C(secret-get-value) on the host or in the libvirt container, bounded by O(command_timeout)), C(log)
               (nova-compute log lines 2a-2c).
             - Keys and secret values never leave the node - only C(digest) (sha256 of the decoded key, 16 hex digits).
+          returned: when requested
+          type: dict
+        galera:
+          description:
+            - C(SHOW GLOBAL VARIABLES) (C(wsrep_on), C(wsrep_provider), C(wsrep_cluster_address), C(wsrep_cluster_name),
+              C(wsrep_node_name)) and C(SHOW GLOBAL STATUS LIKE 'wsrep_%') of the node's MariaDB, in the layout's
+              C(galera) container (kolla C(mariadb) with its C(healthcheck.cnf), TripleO C(galera-bundle-podman-N) with
+              the container's root client config) or on the host where a server runs or its unit is enabled (root
+              through the unix socket, C(/root/.my.cnf) when it exists); bounded by O(command_timeout). The layout
+              entry C(galera) may set C(client_defaults_files) and C(client_args). Passwords are never read.
+            - C(present), C(where), C(container), C(client), C(login) (how the client logs in, never a password),
+              C(command), C(rc), C(variables), C(status) (the wsrep status variables the check reads), C(no_wsrep)
+              (no wsrep variable at all - MySQL, a MariaDB without Galera), C(error) (C(kind) - no_client,
+              server_down, access_denied, timeout, failed - and C(message)), C(looked_at).
           returned: when requested
           type: dict
 changed:

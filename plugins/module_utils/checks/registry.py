@@ -44,6 +44,7 @@ CHECKS = (
     'containers',
     'pacemaker',
     'rbd_secrets',
+    'galera',
 )
 
 _CACHE = {}
