@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, fip_nat]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, fip_nat]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -386,6 +386,19 @@ ansible_facts:
             - C(present), C(config), C(pcs), C(command), C(rc), C(error), C(status) (C(dc), C(dc_present), C(quorum),
               C(stonith_enabled), C(maintenance_mode), C(nodes), C(resources) with their clone/group/bundle,
               C(failures) - the failed actions with C(resource), C(task), C(node), C(exitstatus), C(exitreason)).
+          returned: when requested
+          type: dict
+        fip_nat:
+          description:
+            - Floating IP NAT as the neutron L3 agent (or nova-network) wrote it, per network namespace - the root one
+              and every C(qrouter-), C(snat-) and C(fip-) one (C(namespaces), root first) - C(name) (null for the
+              root), C(kind), C(nat) and C(filter) (C(iptables-save -t nat|filter) - C(chains) with their policy,
+              C(rules) with C(chain), C(target), C(src), C(dst), C(in), C(out), C(to), C(text)), C(addresses)
+              (C(ip -j addr)), C(routes) (C(ip -j route)), C(ip_forward), C(errors).
+            - One C(sh -c) per namespace (C(ip netns exec)), each bounded by O(command_timeout).
+            - C(ovn) - NB C(NAT) rows of the C(neutron-<router>) logical routers where C(ovn-nbctl) answers (host,
+              or kolla's C(ovn_nb_db) container). C(public_interface) - nova.conf C([DEFAULT] public_interface)
+              when the root namespace has nova-network chains.
           returned: when requested
           type: dict
 changed:

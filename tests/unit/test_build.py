@@ -81,7 +81,7 @@ def test_manifest_metadata(tarball):
     assert info['license'] == ['GPL-3.0-or-later']
     for key in ('repository', 'documentation', 'homepage', 'issues'):
         assert not (info.get(key) or '').count('example.'), (key, info.get(key))
-    assert set(info['dependencies']) == {'openstack.cloud', 'community.general'}
+    assert set(info['dependencies']) == {'openstack.cloud', 'community.general', 'ansible.posix'}
 
 
 def test_license_is_the_gpl3_text():

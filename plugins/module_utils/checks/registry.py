@@ -43,6 +43,7 @@ CHECKS = (
     'debug_mode',
     'containers',
     'pacemaker',
+    'fip_nat',
 )
 
 _CACHE = {}
