@@ -254,14 +254,23 @@ def _nova_public_interface(ctx, path='/etc/nova/nova.conf'):
 def _ovn(ctx, seconds):
     """NB NAT rows through ``ovn-nbctl`` on the host, else in the kolla ``ovn_nb_db`` container."""
     out = {'present': False, 'where': None, 'nat': [], 'error': None}
-    cli = (ctx.layout or {}).get('container_cli')
+    layout = ctx.layout or {}
+    cli = layout.get('container_cli')
     candidates = [[]]
-    if cli not in (None, '', 'none'):
-        candidates.append([cli, 'exec', 'ovn_nb_db'])
+    if layout.get('flavour') == 'kolla' and cli not in (None, '', 'none'):
+        # kolla-ansible's NB database container (ansible/roles/ovn-db); only when it runs here
+        from ansible_collections.stackdoctor.openstack.plugins.module_utils import ha_facts
+        running, _err = ha_facts._running_containers(ctx)  # pylint: disable=protected-access
+        if running and 'ovn_nb_db' in running:
+            candidates.append([cli, 'exec', 'ovn_nb_db'])
     for prefix in candidates:
         base = ['timeout', str(seconds)] + prefix + ['ovn-nbctl', '--timeout=%d' % seconds, '--format=json']
         rc, lr, err = ctx.runner(base + ['--columns=_uuid,name,nat', 'list', 'Logical_Router'])
-        if rc == 127 or (rc != 0 and 'No such' in (err or '')) or (prefix and rc != 0 and 'no such container' in (err or '').lower()):
+        if not prefix and rc in (126, 127):
+            continue
+        if rc != 0 and re.search(r'database connection failed|No such file or directory', err or ''):
+            # an OVN client without a local NB database (the DB runs elsewhere): nothing to read here
+            out['note'] = 'ovn-nbctl found no NB database here: %s' % (err or '').strip()[-200:]
             continue
         out['present'] = True
         out['where'] = 'host' if not prefix else 'container ovn_nb_db'

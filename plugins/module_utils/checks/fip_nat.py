@@ -306,7 +306,8 @@ def _snat_interfaces(fn, params):
                 continue
             ev = {'namespace': ns.get('name'), 'rule': rule.get('text'), 'out': rule['out'], 'default_dev': dev,
                   'exists': rule['out'] in links, 'kind': 'nova-network' if kind == 'root' else 'l3_agent',
-                  'public_interface': fn.get('public_interface') if kind == 'root' else None}
+                  'public_interface': fn.get('public_interface') if kind == 'root' else None,
+                  'repair': 'public_interface' if kind == 'root' else 'l3_agent'}
             if kind == 'root':
                 pi = fn.get('public_interface') or {}
                 where = ('%s:%s public_interface = %s' % (pi.get('file'), pi.get('line'), pi.get('value'))
