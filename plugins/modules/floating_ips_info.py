@@ -130,9 +130,9 @@ def read(call, max_routers=500):
             try:
                 status, body = call('/ports/%s' % f['port_id'])
                 port = body.get('port') if status == 200 and isinstance(body, dict) else None
-                if port and port.get('binding:host_id'):
+                if isinstance(port, dict) and port.get('binding:host_id'):
                     hosts.append(port['binding:host_id'])
-                elif port is None:
+                elif not isinstance(port, dict):
                     errors[f['port_id']] = 'network GET /v2.0/ports/%s answered %s' % (f['port_id'], status)
             except Exception as exc:  # pylint: disable=broad-except
                 errors[f['port_id']] = 'network GET /v2.0/ports/%s: %s' % (f['port_id'], exc)
