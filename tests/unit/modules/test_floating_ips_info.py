@@ -95,6 +95,6 @@ def test_router_cap():
             return 200, FIPS
         if path == '/routers':
             return 200, ROUTERS
-        return 200, {'agents': [], 'port': {'binding:host_id': ''}}
+        return 200, {'agents': [], 'floatingips': [], 'port': {'binding:host_id': ''}}
     out = m.read(call, max_routers=1)
     assert list(out['errors'].values()) == ['not listed: more than max_routers=1 routers']
