@@ -1,7 +1,6 @@
-#!/usr/bin/python3
-"""Real packets through a floating IP: `fip-probe.py in <vm ns> <fixed ip> <fip>` connects over TCP
+"""Real packets through a floating IP: `python3 fip-probe.py in <vm ns> <fixed ip> <fip>` connects over TCP
 from namespace "ext" to the floating IP while a listener runs on the fixed IP in the vm's namespace
-(DNAT); `fip-probe.py out <vm ns> <fixed ip> <fip>` connects from the vm to ext's 198.51.100.10 and
+(DNAT); `python3 fip-probe.py out <vm ns> <fixed ip> <fip>` connects from the vm to ext's 198.51.100.10 and
 checks the source ext sees is the floating IP (float-snat). Prints the result, exit 0 when it worked."""
 import subprocess
 import sys
@@ -27,6 +26,6 @@ client = subprocess.run(['ip', 'netns', 'exec', cli_ns, 'python3', '-c', CLIENT,
                         stdout=subprocess.PIPE, universal_newlines=True, timeout=10)
 seen = server.communicate(timeout=10)[0].strip()
 ok = client.returncode == 0 and seen == ('198.51.100.10' if direction == 'in' else fip)
-print('%s %s via %s: client=%s server saw=%s -> %s' % (direction, vm, fip, client.stdout.strip(), seen,
-                                                        'works' if ok else 'FAILS'))
+print('%s %s via %s: client=%s server saw=%s -> %s'
+      % (direction, vm, fip, client.stdout.strip(), seen, 'works' if ok else 'FAILS'))
 sys.exit(0 if ok else 1)

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Builds, inside the fip_nat molecule node, what a neutron L3 agent (legacy routers) leaves on a
 # network node, as lab-recipe 21-netnode-inside.sh showed it works in a node container:
 #   root namespace: br-ex 172.24.4.1/24 (the external network's gateway is this host, devstack-style),

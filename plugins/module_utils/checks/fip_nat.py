@@ -268,10 +268,9 @@ def _forwarding(fn, params):
         ev = {'namespace': ns.get('name'), 'ip_forward': ns.get('ip_forward'), 'why': why if kind == 'root' else None,
               'repair': 'sysctl' if kind == 'root' else 'l3_agent'}
         if ns.get('ip_forward') == 0:
+            because = (' (%s)' % why) if kind == 'root' else ' (the L3 agent sets 1 when it creates the namespace)'
             out.append(_r('neutron.fip_ip_forward_off', base.FAULT,
-                          '%s: net.ipv4.ip_forward = 0%s' % (label, ' (%s)' % why if kind == 'root' else
-                                                              ' (the L3 agent sets 1 when it creates the namespace)'),
-                          ev, params))
+                          '%s: net.ipv4.ip_forward = 0%s' % (label, because), ev, params))
         elif ns.get('ip_forward') == 1:
             out.append(_r('neutron.fip_ip_forward_off', 'ok', '%s: net.ipv4.ip_forward = 1' % label, ev, params))
         flt = ns.get('filter')
