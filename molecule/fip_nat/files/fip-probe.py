@@ -13,7 +13,7 @@ SERVER = ("import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,
           "try:\n c,a=s.accept(); print(a[0]); c.sendall(b'ok'); c.close()\n"
           "except Exception as e: print('none', e)" % PORT)
 CLIENT = ("import socket,sys\n"
-          "try:\n c=socket.create_connection((sys.argv[1], %d), timeout=2); print(c.recv(2).decode())\n"
+          "try:\n c=socket.create_connection((sys.argv[1], %d), timeout=1.5); print(c.recv(2).decode())\n"
           "except Exception as e: print('fail', e); sys.exit(1)" % PORT)
 if direction == 'in':
     srv_ns, srv_ip, cli_ns, target = vm, fixed, 'ext', fip
@@ -24,7 +24,9 @@ server = subprocess.Popen(['ip', 'netns', 'exec', srv_ns, 'python3', '-c', SERVE
 time.sleep(0.4)
 client = subprocess.run(['ip', 'netns', 'exec', cli_ns, 'python3', '-c', CLIENT, target],
                         stdout=subprocess.PIPE, universal_newlines=True, timeout=10)
-seen = server.communicate(timeout=10)[0].strip()
+if client.returncode != 0:
+    server.terminate()   # nothing will come: do not wait for the listener's own timeout
+seen = server.communicate(timeout=10)[0].strip() or 'none'
 ok = client.returncode == 0 and seen == ('198.51.100.10' if direction == 'in' else fip)
 print('%s %s via %s: client=%s server saw=%s -> %s'
       % (direction, vm, fip, client.stdout.strip(), seen, 'works' if ok else 'FAILS'))

@@ -16,6 +16,9 @@ R1=6736b671-c2c0-4005-953c-7d1342827ced
 R2=0b4f1e5a-8d2c-4a7b-9e61-3c5d7f9a2b10
 ip netns list | grep -q "^qrouter-$R1" && exit 0
 mkdir -p "$STATE"
+# the stand-in agent and its unit, from the scenario's files/ (bind-mounted at /opt/fipnat)
+install -m 0755 /opt/fipnat/neutron-l3-agent-standin /usr/local/sbin/neutron-l3-agent-standin
+install -m 0644 /opt/fipnat/neutron-l3-agent.service /etc/systemd/system/neutron-l3-agent.service
 # /proc/sys is read-only in a container: remount it so sysctl -w works (net.* are per namespace)
 grep -qE ' /proc/sys \S+ rw' /proc/mounts || mount -o remount,rw /proc/sys
 sysctl -qw net.ipv4.ip_forward=1
@@ -32,7 +35,7 @@ ip netns exec ext ip link set eth0 up
 ip netns exec ext ip link set lo up
 ip netns exec ext ip route add default via 198.51.100.1
 
-router() {  # router id, index, qg port, qr port, gw ip, fip, vm ns, fixed ip, net prefix
+router() {  # router id, qg port, qr port, gw ip, fip, vm ns, fixed ip, net prefix
     local id=$1 qg=$2 qr=$3 gw=$4 fip=$5 vm=$6 fixed=$7 net=$8 ns=qrouter-$1
     ip netns add "$ns"
     ip netns exec "$ns" ip link set lo up
@@ -94,3 +97,11 @@ RULES
 }
 router "$R1" qg-9f1c2e3a-4b qr-5d6e7f80-91 172.24.4.11 172.24.4.101 vm1 10.1.0.5 10.1.0
 router "$R2" qg-2a7c4e1b-0d qr-8e3f1a2b-77 172.24.4.12 172.24.4.102 vm2 10.2.0.5 10.2.0
+systemctl daemon-reload
+systemctl start neutron-l3-agent
+# the agent writes the rules right after it starts: wait for them (bounded)
+for _ in $(seq 50); do
+    ip netns exec "qrouter-$R2" iptables-save -t nat | grep -q -- '-d 172.24.4.102/32' && exit 0
+    sleep 0.1
+done
+echo "the stand-in agent wrote no rules" >&2; exit 1
