@@ -32,9 +32,14 @@ SECTIONS = ('nat', 'filter', 'addr', 'route', 'ip_forward')
 # what one namespace's shell prints: a marker line before each section (the marker cannot be
 # the first word of an iptables-save or ip -j line)
 _MARK = '@@stackdoctor@@ '
-_NS_SCRIPT = ('echo "%(m)snat"; iptables-save -t nat 2>&1; echo "%(m)sfilter"; iptables-save -t filter 2>&1; '
+# iptables-nft-save only says "# Warning: iptables-legacy tables present" when the agent (its container
+# image) wrote the rules with iptables-legacy: read those with iptables-legacy-save then.
+_SAVE = ('t=$(iptables-save -t %(t)s 2>&1); case "$t" in *"iptables-legacy tables present"*) '
+         'iptables-legacy-save -t %(t)s 2>&1;; *) printf "%%s\\n" "$t";; esac')
+_NS_SCRIPT = ('echo "%(m)snat"; %(nat)s; echo "%(m)sfilter"; %(filter)s; '
               'echo "%(m)saddr"; ip -j addr show 2>&1; echo "%(m)sroute"; ip -j route show 2>&1; '
-              'echo "%(m)sip_forward"; cat /proc/sys/net/ipv4/ip_forward 2>&1' % {'m': _MARK})
+              'echo "%(m)sip_forward"; cat /proc/sys/net/ipv4/ip_forward 2>&1'
+              % {'m': _MARK, 'nat': _SAVE % {'t': 'nat'}, 'filter': _SAVE % {'t': 'filter'}})
 
 # -A neutron-l3-agent-PREROUTING -d 172.24.4.40/32 -j DNAT --to-destination 10.0.0.172
 _ADDR_OPT = re.compile(r'(?:^|\s)(!\s+)?(-[sdio]|--source|--destination|--in-interface|--out-interface)\s+(\S+)')

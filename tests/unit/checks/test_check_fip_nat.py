@@ -291,3 +291,14 @@ def test_unreadable_namespace_is_reported_not_guessed(fixtures_dir):
 def test_declaration_is_valid():
     assert fip_nat.DECLARATION['fix'] == 'fix_fip_nat'
     assert copy.deepcopy(registry.declaration(CHECK)) == fip_nat.DECLARATION
+
+
+def test_rules_written_with_iptables_legacy_are_read(fixtures_dir):
+    # recorded: the namespace shell of fip_nat_facts on Debian 12 (iptables 1.8.9 nf_tables by default)
+    # after `iptables-legacy -t nat -A neutron-l3-agent-PREROUTING ...`: iptables-save only warns
+    # "iptables-legacy tables present", the shell reads iptables-legacy-save instead
+    text = (fixtures_dir / 'fip_nat' / 'ns-shell-legacy-rules.txt').read_text()
+    got = ff.namespace_facts('qrouter-x', text)
+    assert got['errors'] == []
+    assert [(r['dst'], r['to']) for r in got['nat']['rules']] == [('172.24.4.9', '10.0.0.9')]
+    assert 'iptables-legacy-save' in ff._NS_SCRIPT
