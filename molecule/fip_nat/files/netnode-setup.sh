@@ -6,6 +6,8 @@
 #                   namespace routes between them: net.ipv4.ip_forward must be 1 here;
 #   qrouter-<R1>:   qg- 172.24.4.11/24 + FIP 172.24.4.101/32, qr- 10.1.0.1/24 -> "vm1" 10.1.0.5
 #   qrouter-<R2>:   qg- 172.24.4.12/24 + FIP 172.24.4.102/32, qr- 10.2.0.1/24 -> "vm2" 10.2.0.5
+#   nova-network:   (stand-in) its chains in the root namespace, SNAT on -o eth0 (public_interface
+#                   default) while the default route leaves through eth-up
 # The nat (and mangle mark) rules of each router are saved in /var/lib/neutron/standin/ as the agent writes them
 # (neutron/agent/l3/router_info.py:264-275, 894-914; chain names iptables_manager.py:50-56); the
 # stand-in neutron-l3-agent unit applies them on every (re)start. Idempotent: does nothing when
@@ -19,6 +21,11 @@ mkdir -p "$STATE"
 # the stand-in agent and its unit, from the scenario's files/ (bind-mounted at /opt/fipnat)
 install -m 0755 /opt/fipnat/neutron-l3-agent-standin /usr/local/sbin/neutron-l3-agent-standin
 install -m 0644 /opt/fipnat/neutron-l3-agent.service /etc/systemd/system/neutron-l3-agent.service
+# a legacy nova-network beside it (stand-in), with nova.conf's default public_interface (eth0)
+install -m 0755 /opt/fipnat/nova-network-standin /usr/local/sbin/nova-network-standin
+install -m 0644 /opt/fipnat/nova-network.service /etc/systemd/system/nova-network.service
+mkdir -p /etc/nova
+printf '[DEFAULT]\nstate_path = /var/lib/nova\n' > /etc/nova/nova.conf
 # /proc/sys is read-only in a container: remount it so sysctl -w works (net.* are per namespace)
 grep -qE ' /proc/sys \S+ rw' /proc/mounts || mount -o remount,rw /proc/sys
 sysctl -qw net.ipv4.ip_forward=1
@@ -34,6 +41,8 @@ ip netns exec ext ip addr add 198.51.100.10/24 dev eth0
 ip netns exec ext ip link set eth0 up
 ip netns exec ext ip link set lo up
 ip netns exec ext ip route add default via 198.51.100.1
+# the node's default route leaves through the uplink (eth-up), not eth0
+ip route add default via 198.51.100.10 dev eth-up
 
 router() {  # router id, qg port, qr port, gw ip, fip, vm ns, fixed ip, net prefix
     local id=$1 qg=$2 qr=$3 gw=$4 fip=$5 vm=$6 fixed=$7 net=$8 ns=qrouter-$1
@@ -98,7 +107,7 @@ RULES
 router "$R1" qg-9f1c2e3a-4b qr-5d6e7f80-91 172.24.4.11 172.24.4.101 vm1 10.1.0.5 10.1.0
 router "$R2" qg-2a7c4e1b-0d qr-8e3f1a2b-77 172.24.4.12 172.24.4.102 vm2 10.2.0.5 10.2.0
 systemctl daemon-reload
-systemctl start neutron-l3-agent
+systemctl start neutron-l3-agent nova-network
 # the agent writes the rules right after it starts: wait for them (bounded)
 for _ in $(seq 50); do
     ip netns exec "qrouter-$R2" iptables-save -t nat | grep -q -- '-d 172.24.4.102/32' && exit 0

@@ -34,3 +34,9 @@ def test_the_agent_was_restarted(host):
     # the stand-in logs one "synced" line per router on each start: prepare's start + the fix's restart
     log = host.check_output('journalctl -u neutron-l3-agent --no-pager -o cat')
     assert log.count('synced %s' % R1) == 2
+
+
+def test_nova_network_snat_follows_the_default_route(host):
+    assert 'public_interface = eth-up' in host.file('/etc/nova/nova.conf').content_string
+    nat = host.check_output('iptables-save -t nat')
+    assert '-A nova-network-snat -s 10.9.0.0/24 -o eth-up -j SNAT --to-source 198.51.100.1' in nat
