@@ -28,6 +28,7 @@ import time
 import traceback
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import amqp_probe
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import fip_nat_facts
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import cred_probe
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import ha_facts
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import layout as layout_mod
@@ -43,7 +44,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
                 'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
                 'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures',
-                'rabbitmq_cluster', 'image_backends', 'containers', 'pacemaker', 'rbd_secrets', 'galera')
+                'rabbitmq_cluster', 'image_backends', 'containers', 'pacemaker', 'rbd_secrets', 'galera', 'fip_nat')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20
@@ -1380,13 +1381,14 @@ GATHERERS = {
     'pacemaker': ha_facts.gather_pacemaker,
     'rbd_secrets': gather_rbd_secrets,
     'galera': ha_facts.gather_galera,
+    'fip_nat': fip_nat_facts.gather_fip_nat,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
          'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures', 'rabbitmq_cluster', 'image_backends',
-         'containers', 'pacemaker', 'rbd_secrets', 'galera')
+         'containers', 'pacemaker', 'rbd_secrets', 'galera', 'fip_nat')
 
 
 def gather(subsets, ctx):

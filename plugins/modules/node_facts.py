@@ -32,10 +32,10 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera, fip_nat]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera, fip_nat]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -411,6 +411,19 @@ ansible_facts:
               C(command), C(rc), C(variables), C(status) (the wsrep status variables the check reads), C(no_wsrep)
               (no wsrep variable at all - MySQL, a MariaDB without Galera), C(error) (C(kind) - no_client,
               server_down, access_denied, timeout, failed - and C(message)), C(looked_at).
+          returned: when requested
+          type: dict
+        fip_nat:
+          description:
+            - Floating IP NAT as the neutron L3 agent (or nova-network) wrote it, per network namespace - the root one
+              and every C(qrouter-), C(snat-) and C(fip-) one (C(namespaces), root first) - C(name) (null for the
+              root), C(kind), C(nat) and C(filter) (C(iptables-save -t nat|filter) - C(chains) with their policy,
+              C(rules) with C(chain), C(target), C(src), C(dst), C(in), C(out), C(to), C(text)), C(addresses)
+              (C(ip -j addr)), C(routes) (C(ip -j route)), C(ip_forward), C(errors).
+            - One C(sh -c) per namespace (C(ip netns exec)), each bounded by O(command_timeout).
+            - C(ovn) - NB C(NAT) rows of the C(neutron-<router>) logical routers where C(ovn-nbctl) answers (host,
+              or kolla's C(ovn_nb_db) container). C(public_interface) - nova.conf C([DEFAULT] public_interface)
+              when the root namespace has nova-network chains.
           returned: when requested
           type: dict
 changed:

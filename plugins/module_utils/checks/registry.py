@@ -45,6 +45,7 @@ CHECKS = (
     'pacemaker',
     'rbd_secrets',
     'galera',
+    'fip_nat',
 )
 
 _CACHE = {}
