@@ -27,6 +27,37 @@ except ImportError:  # reported by OpenStackModule ("openstacksdk is required")
 DEFAULT_API_TIMEOUT = 30
 
 
+# pages followed at most by list_pages (a listing that never ends is an error, not a stuck job)
+MAX_PAGES = 100
+
+
+def next_page(body, key):
+    """The ``next`` link of an OpenStack listing (``<key>_links``, nova and neutron), or None."""
+    for link in body.get(key + '_links') or []:
+        if isinstance(link, dict) and link.get('rel') == 'next' and link.get('href'):
+            return link['href']
+    return None
+
+
+def list_pages(get, path, key, label):
+    """Every item of a paginated listing: ``get(path) -> (status, json or text)``, following the
+    ``next`` links up to MAX_PAGES. Returns ``(items, None)`` or ``(None, message)``; ``label``
+    names the request in the message (``'network GET /v2.0/floatingips'``)."""
+    items, where = [], path
+    for _page in range(MAX_PAGES):
+        try:
+            status, body = get(where)
+        except Exception as exc:  # pylint: disable=broad-except
+            return None, '%s: %s' % (label, exc)
+        if status != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
+            return None, '%s answered %s: %s' % (label, status, str(body)[:300])
+        items += body[key]
+        where = next_page(body, key)
+        if not where:
+            return items, None
+    return None, '%s: more than %d pages' % (label, MAX_PAGES)
+
+
 class StackdoctorOpenStackModule(OpenStackModule):
     """OpenStackModule with a bounded ``api_timeout`` that also works with ``cloud`` as a dict."""
 

@@ -57,7 +57,7 @@ errors:
 '''
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
-    StackdoctorOpenStackModule)
+    StackdoctorOpenStackModule, list_pages)
 
 LISTINGS = (
     # name, service, path, microversion, key in the answer
@@ -67,16 +67,6 @@ LISTINGS = (
 )
 
 
-MAX_PAGES = 100
-
-
-def _next(body, key):
-    for link in body.get(key + '_links') or []:
-        if isinstance(link, dict) and link.get('rel') == 'next' and link.get('href'):
-            return link['href']
-    return None
-
-
 def read(call):
     """``call(service, path, microversion) -> (status, json or text)`` -> the module's result.
 
@@ -84,23 +74,10 @@ def read(call):
     """
     out = {'services': None, 'hypervisors': None, 'providers': None, 'errors': {}}
     for name, service, path, mv, key in LISTINGS:
-        items, where = [], path
-        for _page in range(MAX_PAGES):
-            try:
-                status, body = call(service, where, mv)
-            except Exception as exc:  # pylint: disable=broad-except
-                out['errors'][name] = '%s GET %s: %s' % (service, path, exc)
-                break
-            if status != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
-                out['errors'][name] = '%s GET %s answered %s: %s' % (service, path, status, str(body)[:300])
-                break
-            items += body[key]
-            where = _next(body, key)
-            if not where:
-                out[name] = items
-                break
-        else:
-            out['errors'][name] = '%s GET %s: more than %d pages' % (service, path, MAX_PAGES)
+        out[name], error = list_pages(lambda where, service=service, mv=mv: call(service, where, mv),
+                                      path, key, '%s GET %s' % (service, path))
+        if error:
+            out['errors'][name] = error
     return out
 
 

@@ -69,35 +69,14 @@ errors:
 '''
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
-    StackdoctorOpenStackModule)
-
-MAX_PAGES = 100
-
-
-def _next(body, key):
-    for link in body.get(key + '_links') or []:
-        if isinstance(link, dict) and link.get('rel') == 'next' and link.get('href'):
-            return link['href']
-    return None
+    StackdoctorOpenStackModule, list_pages)
 
 
 def _list(call, path, key, errors, name):
-    items, where = [], path
-    for _page in range(MAX_PAGES):
-        try:
-            status, body = call(where)
-        except Exception as exc:  # pylint: disable=broad-except
-            errors[name] = 'network GET /v2.0%s: %s' % (path, exc)
-            return None
-        if status != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
-            errors[name] = 'network GET /v2.0%s answered %s: %s' % (path, status, str(body)[:300])
-            return None
-        items += body[key]
-        where = _next(body, key)
-        if not where:
-            return items
-    errors[name] = 'network GET /v2.0%s: more than %d pages' % (path, MAX_PAGES)
-    return None
+    items, error = list_pages(call, path, key, 'network GET /v2.0%s' % path)
+    if error:
+        errors[name] = error
+    return items
 
 
 def read(call, max_routers=500):
