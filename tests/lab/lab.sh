@@ -141,6 +141,14 @@ lvm_env() { export LVM_SYSTEM_DIR=$LAB/etc/lvm LVM_SUPPRESS_FD_WARNINGS=1; }
 lvm_setup() {
   local loop
   mkdir -p "$LAB/etc/lvm" "$LAB/data/lvm/backup" "$LAB/data/lvm/archive" "$LAB/run/lvm-lock" "$LAB/data/lvfiles"
+  # leftovers of a lab whose host was restored or killed mid-run (its run/ files gone): loop devices
+  # still on this lab's image file (shown "(deleted)" once it was removed) and a /dev/VG of links;
+  # both are this lab's own (the VG name carries the lab's port), so they go before vgcreate
+  local stale
+  for stale in $(losetup -a 2>/dev/null | grep -F "($LAB/data/cinder-volumes.img" | cut -d: -f1); do
+    losetup -d "$stale" 2>/dev/null || true
+  done
+  rm -rf "/dev/$VG"; rm -f /dev/mapper/"${VG//-/--}"-*
   truncate -s $VG_SIZE "$LAB/data/cinder-volumes.img"
   loop=$(losetup --show -f "$LAB/data/cinder-volumes.img") || die "losetup failed"
   echo "$loop" > "$LAB/run/loopdev"
