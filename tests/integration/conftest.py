@@ -80,12 +80,12 @@ def _lab_dir():
     return os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
 
 
-def _volume(action, name):
-    """tests/lab/labctl.py volume ACTION NAME in the lab's venv: its JSON (never the CHAP secret)."""
+def _volume(action, name, *zone):
+    """tests/lab/labctl.py volume ACTION NAME [ZONE] in the lab's venv: its JSON (never the CHAP secret)."""
     lab = _lab_dir()
     with open(os.path.join(lab, 'venv')) as f:
         python = os.path.join(f.read().strip(), 'bin', 'python')
-    r = subprocess.run([python, str(ROOT / 'tests' / 'lab' / 'labctl.py'), 'volume', lab, action, name],
+    r = subprocess.run([python, str(ROOT / 'tests' / 'lab' / 'labctl.py'), 'volume', lab, action, name, *zone],
                        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
@@ -93,8 +93,14 @@ def _volume(action, name):
     return out
 
 
-def _cinder_volume_log(start=0):
-    with open(os.path.join(_lab_dir(), 'log', 'cinder-volume.log'), errors='replace') as f:
+# the kolla node's cinder-volume (tests/lab/lab.sh cinder-volume-kolla) logs where kolla's does:
+# /var/log/kolla/cinder/cinder-volume.log in the node, the kolla_logs dir of its state dir
+KOLLA_LOG = os.path.join(os.environ.get('STACKDOCTOR_LAB_NODES_DIR', '/var/tmp/stackdoctor-lab-nodes'),
+                         'sd-lab-kolla1', 'kolla-logs', 'cinder', 'cinder-volume.log')
+
+
+def _cinder_volume_log(start=0, path=None):
+    with open(path or os.path.join(_lab_dir(), 'log', 'cinder-volume.log'), errors='replace') as f:
         f.seek(start)
         return f.read()
 
@@ -114,12 +120,18 @@ def catalog(lab, tmp_path_factory):
     import scenarios
     out = tmp_path_factory.mktemp('lab-demo')
     vol_name = 'sd-seed000-%d' % os.getpid()
+    kolla_name = 'sd-seed000-kolla-%d' % os.getpid()
     _play(SABOTAGE, '-e', 'fault=all')
-    # seed 000 as a user meets it: a new volume cannot be attached
+    # seed 000 as a user meets it: a new volume cannot be attached, on the packaged volume node and
+    # on the kolla one (availability zone "kolla": cinder-volume-kolla, tgt-admin in its container)
     vol = _volume('create', vol_name)
+    kvol = _volume('create', kolla_name, 'kolla')
     log_pos = os.path.getsize(os.path.join(_lab_dir(), 'log', 'cinder-volume.log'))
+    klog_pos = os.path.getsize(KOLLA_LOG)
     attach_before = _volume('attach', vol_name)
     attach_log = _cinder_volume_log(log_pos)
+    kattach_before = _volume('attach', kolla_name)
+    kattach_log = _cinder_volume_log(klog_pos, KOLLA_LOG)
     state = scenarios.load_state()
     conn = scenarios.connect()
     # scenarios.json keeps orphans a remediation already removed: take the live ones
@@ -134,6 +146,8 @@ def catalog(lab, tmp_path_factory):
     _play('remediate.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'remediate'))
     attach_after = _volume('attach', vol_name)
     targets_after = _node_targets()
+    kattach_after = _volume('attach', kolla_name)
+    ktargets_after = _node_targets('sd-lab-kolla1-tgtd')
     # the storage node as the fixes left it (tests/integration/test_storage_node.py)
     volume1 = {'qemu_img': _node_run('sd-lab-volume1', 'qemu-img', '--version'),
                'cinder_conf': _node_run('sd-lab-volume1', 'cat', '/etc/cinder/cinder.conf')}
@@ -145,5 +159,8 @@ def catalog(lab, tmp_path_factory):
            'dry_run': _report(out / 'dry-run'), 'dry_out': dry_out, 'dry_held': dry_held,
            'volume': vol, 'attach_before': attach_before, 'attach_log': attach_log,
            'attach_after': attach_after, 'targets_after': targets_after, 'volume1': volume1,
-           'compute2': compute2}
+           'compute2': compute2,
+           'kolla': {'volume': kvol, 'attach_before': kattach_before, 'attach_log': kattach_log,
+                     'attach_after': kattach_after, 'targets_after': ktargets_after}}
     _volume('delete', vol_name)
+    _volume('delete', kolla_name)

@@ -9,7 +9,10 @@ sabotage, a new volume's os-initialize_connection (what nova does at attach) fai
 real cinder-volume logs its own "Failed to create iscsi target ... ensure your tgtd config file
 contains 'include /var/lib/cinder/volumes/*'" line; check_tgt_include reports the config and
 that line; after the remediation the same call on the same volume succeeds and the target is
-exported by sd-lab-volume1's tgtd.
+exported by sd-lab-volume1's tgtd. The same on the kolla volume node: a volume in zone "kolla"
+lands on the lab's cinder-volume-kolla, whose tgt-admin runs in sd-lab-kolla1's cinder_volume
+container (as kolla runs it) against the image's /etc/tgt/targets.conf the sabotage stripped; the
+fix puts the include back there, and the target is then exported by the tgtd container.
 
 The story is the session's `catalog` fixture (conftest.py), which test_storage_node reads too.
 The lab is shared: assertions are on our own hosts and consumer uuids only.
@@ -154,6 +157,27 @@ def test_seed000_volume_attach_fails_then_succeeds_after_the_tgt_fix(story):
     assert after['status_code'] == 200 and after['driver_volume_type'] == 'iscsi', after
     assert after['data']['target_iqn'].endswith('volume-' + vol['volume'])
     assert after['data']['target_iqn'] in story['targets_after']
+
+
+def test_seed000_on_kolla_attach_fails_in_the_container_then_succeeds_after_the_fix(story):
+    k = story['kolla']
+    vol, before, after = k['volume'], k['attach_before'], k['attach_after']
+    assert vol['status'] == 'available' and vol['host'] == 'kolla-1@lvm-kolla#lvm-kolla', vol
+    assert before['status_code'] == 500, before
+    lines = [ln for ln in k['attach_log'].splitlines() if TGT_LOG_LINE in ln]
+    assert lines and TGT_LOG_HINT in lines[0] and 'volume-' + vol['volume'] in lines[0], k['attach_log'][-3000:]
+    print('kolla cinder-volume.log: ' + lines[0])
+    # the check on the kolla node saw the container's config and that line in kolla's log
+    mine = _results(story['before'], 'cinder.tgt_include_missing', 'sd-lab-kolla1')
+    assert [r['status'] for r in mine] == ['critical'], mine
+    ev = json.dumps(mine[0]['evidence'])
+    assert vol['volume'] in ev, ev[:3000]
+    fixes = [a for a in story['remediate'].get('actions', [])
+             if a['fix'] == 'fix_tgt_include' and a['host'] == 'sd-lab-kolla1']
+    assert any('lost when kolla-ansible re-creates it' in json.dumps(a) for a in fixes), fixes
+    assert after['status_code'] == 200 and after['driver_volume_type'] == 'iscsi', after
+    assert after['data']['target_iqn'].endswith('volume-' + vol['volume'])
+    assert after['data']['target_iqn'] in k['targets_after'], k['targets_after']
 
 
 def test_seed000_check_reports_the_config_and_cinders_log_line(story):

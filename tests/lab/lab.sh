@@ -66,7 +66,7 @@ TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
 ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
 GLANCE_PASS=sd-lab-glance-pw CINDER_PASS=sd-lab-cinder-pw
 # order matters for down: computes and cinder-volume first; mariadb once every client is gone; epmd last
-SERVICES="volume-relay nova-compute-1 nova-compute-2 cinder-volume cinder-scheduler cinder_api glance_api nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq mariadb"
+SERVICES="volume-relay nova-compute-1 nova-compute-2 cinder-volume cinder-volume-kolla cinder-scheduler cinder_api glance_api nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq mariadb"
 # cinder-volume (on this machine, as in shared/docs/lab-recipe/cinder-glance/): LVM on a volume
 # group over a loop device of a sparse file, with a private LVM config; its tgt commands
 # (tgt-admin, tgtadm) run inside the volume node container, where the real tgtd runs
@@ -75,6 +75,15 @@ VOLUME_NODE=${STACKDOCTOR_LAB_VOLUME_NODE:-sd-lab-volume1}
 # cinder's volumes_dir as cinder-volume and the node's tgt see it (cinder-volume has it in a
 # private mount namespace, bind-mounted from $LAB/data/cinder/volumes; the node has the same)
 VOLUMES_DIR=/var/lib/cinder/volumes
+# cinder-volume-kolla: a second real cinder-volume (host kolla-1, backend lvm-kolla, availability
+# zone "kolla", same VG) for the kolla volume node: its tgt commands run inside that node's
+# cinder_volume sibling container, as kolla runs them (tgt-admin reads the image's
+# /etc/tgt/targets.conf there and reaches the tgtd sibling through /run/tgtd); its volumes_dir is
+# the node's cinder-volumes dir (tests/hosts/nodes-create.yml) and it logs where kolla's would
+# (/var/log/kolla/cinder/cinder-volume.log in the node)
+KOLLA_NODE=${STACKDOCTOR_LAB_KOLLA_NODE:-sd-lab-kolla1}
+KOLLA_STATE=${STACKDOCTOR_LAB_NODES_DIR:-/var/tmp/stackdoctor-lab-nodes}/$KOLLA_NODE
+KOLLA_LOG=$KOLLA_STATE/kolla-logs/cinder/cinder-volume.log
 export PYTHONWARNINGS=ignore
 
 T0=$EPOCHREALTIME
@@ -182,6 +191,16 @@ write_cinder_bin() {  # wrappers cinder-volume finds first on its PATH ($LAB/bin
 exec podman exec $VOLUME_NODE /usr/sbin/$c "\$@"
 EOF
   done
+  mkdir -p "$LAB/bin-kolla"
+  for c in tgt-admin tgtadm; do
+    cat > "$LAB/bin-kolla/$c" <<EOF
+#!/bin/sh
+# cinder-volume-kolla runs on the lab host; its target helper runs in the kolla node's
+# cinder_volume container, where kolla's cinder-volume runs it (tests/lab/README.md)
+exec podman exec ${KOLLA_NODE}-cinder_volume /usr/sbin/$c "\$@"
+EOF
+  done
+  chmod +x "$LAB"/bin-kolla/*
   cat > "$LAB/bin/lv-sync" <<EOF
 #!/bin/bash
 # one sparse file per LV (no device-mapper here), linked at /dev/VG/LV and /dev/mapper/VG-LV
@@ -404,6 +423,10 @@ EOF
     authtoken cinder "$CINDER_PASS"
     ksauth nova cinder "$CINDER_PASS"; } > "$LAB/etc/cinder/cinder.conf"
   printf '[DEFAULT]\nhost = volume-1\n' > "$LAB/etc/cinder/cinder-volume.conf"
+  # the kolla node's cinder-volume: its own host, zone and backend section (the lvm-1 one renamed)
+  { printf '[DEFAULT]\nhost = kolla-1\nstorage_availability_zone = kolla\nenabled_backends = lvm-kolla\n[lvm-kolla]\n'
+    sed -n '/^\[lvm-1\]/,/^\[/p' "$LAB/etc/cinder/cinder.conf" | sed -e '1d' -e '/^\[/d' \
+      -e 's/^volume_backend_name = .*/volume_backend_name = lvm-kolla/'; } > "$LAB/etc/cinder/cinder-volume-kolla.conf"
   cp "$VENV/etc/cinder/api-paste.ini" "$LAB/etc/cinder/"
   write_cinder_bin
 
@@ -617,14 +640,16 @@ serve_cinder() { serve cinder_api $CI_PORT CINDER_CONF "$LAB/etc/cinder/cinder.c
 # cinder-volume in a private mount namespace where $LAB/data/cinder/volumes is at VOLUMES_DIR (the
 # node has the same bind mount: cinder and tgt-admin name the same path, as on one host), with
 # the LVM wrappers first on its PATH and the private LVM config; privsep helpers are its children
-spawn_cinder_volume() {
-  mkdir -p "$LAB/data/cinder/volumes" "$VOLUMES_DIR"
-  setsid env LVM_SYSTEM_DIR="$LAB/etc/lvm" LVM_SUPPRESS_FD_WARNINGS=1 PATH="$LAB/bin:$PATH" \
+spawn_cinder_volume() {  # [kolla]: cinder-volume-kolla (above)
+  local name=cinder-volume vols=$LAB/data/cinder/volumes path=$LAB/bin:$PATH log=$LAB/log/cinder-volume.log
+  [ "${1:-}" = kolla ] && { name=cinder-volume-kolla vols=$KOLLA_STATE/cinder-volumes path=$LAB/bin-kolla:$LAB/bin:$PATH log=$KOLLA_LOG; }
+  mkdir -p "$vols" "$VOLUMES_DIR" "$(dirname "$log")"
+  setsid env LVM_SYSTEM_DIR="$LAB/etc/lvm" LVM_SUPPRESS_FD_WARNINGS=1 PATH="$path" \
     unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
-    "$LAB/data/cinder/volumes" "$VOLUMES_DIR" "$B/cinder-volume" --config-file "$LAB/etc/cinder/cinder.conf" \
-    --config-file "$LAB/etc/cinder/cinder-volume.conf" --log-file "$LAB/log/cinder-volume.log" \
-    > "$LAB/log/cinder-volume.out" 2>&1 < /dev/null &
-  echo $! > "$LAB/run/cinder-volume.pid"
+    "$vols" "$VOLUMES_DIR" "$B/cinder-volume" --config-file "$LAB/etc/cinder/cinder.conf" \
+    --config-file "$LAB/etc/cinder/$name.conf" --log-file "$log" \
+    > "$LAB/log/$name.out" 2>&1 < /dev/null &
+  echo $! > "$LAB/run/$name.pid"
 }
 
 # ------------------------------------------------------------------------------ commands
@@ -636,7 +661,7 @@ state() {  # prints: up | down | partial
 
 cmd_status() {
   [ -d "$LAB/run" ] || { echo "lab: not set up ($LAB)"; return 3; }
-  local svc="" n p port ans pids all="" total st py
+  local svc="" n p port ans pids all="" total st py h
   # the venv this lab runs from (XDG_CACHE_HOME may differ in the caller's environment)
   py=$(cat "$LAB/venv" 2>/dev/null || echo "$VENV")/bin/python
   [ -S "$DB_SOCK" ] && [ -x "$py" ] && svc=$("$py" "$HERE/labctl.py" svcstate "$LAB" 2>/dev/null || true)
@@ -647,7 +672,8 @@ cmd_status() {
       case $n in
         keystone|placement|nova_api|netstub|glance_api|cinder_api) http_ok "$port" && ans=yes;;
         volume-relay) ans=yes;;
-        cinder-*) st=$(grep "^$n " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
+        cinder-*) st=$(case $n in cinder-volume) h=volume-1@lvm-1;; cinder-volume-kolla) h=kolla-1@lvm-kolla;; *) h=controller;; esac
+                   grep "^${n%-kolla} $h " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
         rabbitmq|epmd|mariadb) tcp_open "$port" && ans=yes;;
         nova-compute-*) st=$(grep "^nova-compute compute-${n##*-} " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
         nova-*) st=$(grep "^$n controller " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
@@ -755,6 +781,7 @@ cmd_up() {
   serve_cinder
   spawn cinder-scheduler cinder-scheduler "$LAB/etc/cinder/cinder.conf"
   spawn_cinder_volume
+  spawn_cinder_volume kolla
   spawn_relay
   wait_http $PL_PORT 60; ts "placement serving on $PL_PORT"
   wait_http $NOVA_PORT 60; ts "nova-api serving on $NOVA_PORT"
@@ -818,6 +845,7 @@ cmd_start() {
         tail -c +$((n0 + 1)) "$LAB/log/cinder-volume.log" 2>/dev/null | grep -q "Driver post RPC initialization completed" && break
         sleep 0.2
       done;;
+    cinder-volume-kolla) spawn_cinder_volume kolla;;
     volume-relay) spawn_relay;;
     netstub) setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
              echo $! > "$LAB/run/netstub.pid";;

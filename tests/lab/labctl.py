@@ -2,14 +2,15 @@
 
   labctl.py register  LABDIR   users, roles, services, endpoints (idempotent), one process
   labctl.py wait      LABDIR   until both nova-computes are up and both resource providers exist,
-                               and cinder-scheduler and cinder-volume are up
+                               and cinder-scheduler and both cinder-volumes are up
   labctl.py svcstate  LABDIR   print "binary host up|down" from the cell1 and cinder services
                                tables (MariaDB, as users nova and cinder over TCP, PyMySQL)
   labctl.py stale-service LABDIR add|drop HOST [VERSION AGE_DAYS [forced_down]]
                                a stale nova-compute row in cell1 (stackdoctor's lab fault
                                stale_compute_service); only hosts named sd-stale-*; prints JSON
-  labctl.py volume    LABDIR create NAME | attach NAME_OR_ID | delete NAME_OR_ID
-                               cinder: create a 1 GiB volume (waits for available or error);
+  labctl.py volume    LABDIR create NAME [ZONE] | attach NAME_OR_ID | delete NAME_OR_ID
+                               cinder: create a 1 GiB volume (waits for available or error;
+                               ZONE "kolla" puts it on the kolla node's cinder-volume-kolla);
                                os-initialize_connection with an iSCSI connector (what nova does
                                at attach), or terminate + delete; prints JSON without the CHAP
                                secret
@@ -25,7 +26,8 @@ import time
 
 COMPUTES = ('compute-1', 'compute-2')
 # cinder's services as lab.sh runs them (cinder.conf host = controller; cinder-volume.conf volume-1)
-CINDER_SERVICES = (('cinder-scheduler', 'controller'), ('cinder-volume', 'volume-1@lvm-1'))
+CINDER_SERVICES = (('cinder-scheduler', 'controller'), ('cinder-volume', 'volume-1@lvm-1'),
+                   ('cinder-volume', 'kolla-1@lvm-kolla'))
 
 
 def lab_env(lab):
@@ -191,18 +193,19 @@ CONNECTOR = {'initiator': 'iqn.1993-08.org.debian:01:stackdoctor-lab', 'ip': '12
              'host': 'compute-1', 'multipath': False, 'platform': 'x86_64', 'os_type': 'linux'}
 
 
-def volume(lab, action, name):
+def volume(lab, action, name, zone=None):
     c = _admin(lab)
     bs = c.block_storage
     t0 = time.time()
     if action == 'create':
-        v = bs.create_volume(name=name, size=1)
+        v = bs.create_volume(name=name, size=1, **({'availability_zone': zone} if zone else {}))
         for _ in range(240):
             v = bs.get_volume(v.id)
             if v.status not in ('creating', 'downloading'):
                 break
             time.sleep(0.5)
-        return {'volume': v.id, 'name': name, 'status': v.status, 'seconds': round(time.time() - t0, 1)}
+        return {'volume': v.id, 'name': name, 'status': v.status, 'host': getattr(v, 'host', None),
+                'seconds': round(time.time() - t0, 1)}
     v = bs.find_volume(name, ignore_missing=False)
     if action == 'attach':
         r = bs.post('/volumes/%s/action' % v.id, json={'os-initialize_connection': {'connector': CONNECTOR}},
@@ -240,7 +243,7 @@ def main(argv):
                                        forced_down=argv[7:8] == ['forced_down'])))
         return 0
     if cmd == 'volume':
-        print(json.dumps(volume(lab, argv[3], argv[4])))
+        print(json.dumps(volume(lab, argv[3], argv[4], *argv[5:6])))
         return 0
     if cmd == 'register':
         register(lab)
