@@ -110,6 +110,17 @@ class Browser(object):
     def script(self, source, *args):
         return self._call('POST', self._s('/execute/sync'), {'script': source, 'args': list(args)})
 
+    def wait_script(self, source, expected, timeout=30.0):
+        """Run SOURCE until it returns EXPECTED (bounded: the last value after TIMEOUT seconds).
+        Under load chromedriver's navigate can return for a file:// URL before the page's
+        DOMContentLoaded handlers ran (seen in make test with molecule beside the lanes)."""
+        deadline = time.time() + timeout
+        while True:
+            value = self.script(source)
+            if value == expected or time.time() > deadline:
+                return value
+            time.sleep(0.1)
+
     def screenshot(self, path):
         png = base64.b64decode(self._call('GET', self._s('/screenshot')))
         with open(path, 'wb') as handle:
