@@ -71,7 +71,8 @@ fi
 # try (molecule 17 -> 34 min, integration 26 -> 40 min) ran while other sessions loaded the machine.
 if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-1}" = 1 ]; then
     echo "make test: molecule runs in the background (log: .cache/molecule-bg.log)"
-    setsid $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
+    # niced: integration, which comes after the lanes, is the longer path; molecule fills the gaps
+    setsid nice -n 10 $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
     mol_pid=$!
 fi
 # The short phases need nothing of each other and are mostly one process each: two lanes, so that
