@@ -69,6 +69,8 @@ fi
 # clone, 2 cores, 2026-12-03: 1502 s wall (molecule 1145 s in the background, integration 1184 s)
 # against ~1950 s with molecule in the foreground (molecule 692 s, integration 1019 s). An earlier
 # try (molecule 17 -> 34 min, integration 26 -> 40 min) ran while other sessions loaded the machine.
+# With the kolla volume node's real cinder-volume and its test (9c6f0f1), molecule niced: 1667 s wall
+# (lanes 395 s, molecule 1249 s, integration 1275 s) + lab-down 32 s.
 if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-1}" = 1 ]; then
     echo "make test: molecule runs in the background (log: .cache/molecule-bg.log)"
     # niced: integration, which comes after the lanes, is the longer path; molecule fills the gaps
