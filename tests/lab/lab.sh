@@ -180,27 +180,24 @@ lvm_teardown() {  # the VG, its loop device and the /dev links (after cinder-vol
   fi
   rm -rf "/dev/$VG"; rm -f /dev/mapper/"${VG//-/--}"-* "$LAB/run/loopdev"
 }
-write_cinder_bin() {  # wrappers cinder-volume finds first on its PATH ($LAB/bin)
-  mkdir -p "$LAB/bin"
+write_tgt_wrappers() {  # DIR CONTAINER: tgt-admin and tgtadm in DIR run in CONTAINER
+  mkdir -p "$1"
   local c
   for c in tgt-admin tgtadm; do
-    cat > "$LAB/bin/$c" <<EOF
+    cat > "$1/$c" <<EOF
 #!/bin/sh
-# cinder-volume runs on the lab host; its target helper runs in the volume node, against the
-# node's own tgt config and tgtd (tests/lab/README.md)
-exec podman exec $VOLUME_NODE /usr/sbin/$c "\$@"
+# cinder-volume runs on the lab host; its target helper runs in $2, against that container's
+# own tgt config and tgtd, where a real cinder-volume would run it (tests/lab/README.md)
+exec podman exec $2 /usr/sbin/$c "\$@"
 EOF
   done
-  mkdir -p "$LAB/bin-kolla"
-  for c in tgt-admin tgtadm; do
-    cat > "$LAB/bin-kolla/$c" <<EOF
-#!/bin/sh
-# cinder-volume-kolla runs on the lab host; its target helper runs in the kolla node's
-# cinder_volume container, where kolla's cinder-volume runs it (tests/lab/README.md)
-exec podman exec ${KOLLA_NODE}-cinder_volume /usr/sbin/$c "\$@"
-EOF
-  done
-  chmod +x "$LAB"/bin-kolla/*
+  chmod +x "$1"/*
+}
+write_cinder_bin() {  # wrappers cinder-volume finds first on its PATH ($LAB/bin; $LAB/bin-kolla for cinder-volume-kolla)
+  mkdir -p "$LAB/bin"
+  write_tgt_wrappers "$LAB/bin" "$VOLUME_NODE"
+  write_tgt_wrappers "$LAB/bin-kolla" "${KOLLA_NODE}-cinder_volume"
+  local c
   cat > "$LAB/bin/lv-sync" <<EOF
 #!/bin/bash
 # one sparse file per LV (no device-mapper here), linked at /dev/VG/LV and /dev/mapper/VG-LV
@@ -640,9 +637,13 @@ serve_cinder() { serve cinder_api $CI_PORT CINDER_CONF "$LAB/etc/cinder/cinder.c
 # cinder-volume in a private mount namespace where $LAB/data/cinder/volumes is at VOLUMES_DIR (the
 # node has the same bind mount: cinder and tgt-admin name the same path, as on one host), with
 # the LVM wrappers first on its PATH and the private LVM config; privsep helpers are its children
-spawn_cinder_volume() {  # [kolla]: cinder-volume-kolla (above)
-  local name=cinder-volume vols=$LAB/data/cinder/volumes path=$LAB/bin:$PATH log=$LAB/log/cinder-volume.log
-  [ "${1:-}" = kolla ] && { name=cinder-volume-kolla vols=$KOLLA_STATE/cinder-volumes path=$LAB/bin-kolla:$LAB/bin:$PATH log=$KOLLA_LOG; }
+cv_log() {  # SERVICE: its log file
+  if [ "$1" = cinder-volume-kolla ]; then echo "$KOLLA_LOG"; else echo "$LAB/log/cinder-volume.log"; fi
+}
+spawn_cinder_volume() {  # [SERVICE]: cinder-volume (default) or cinder-volume-kolla (above)
+  local name=${1:-cinder-volume} vols=$LAB/data/cinder/volumes path=$LAB/bin:$PATH log
+  [ "$name" = cinder-volume-kolla ] && { vols=$KOLLA_STATE/cinder-volumes path=$LAB/bin-kolla:$LAB/bin:$PATH; }
+  log=$(cv_log "$name")
   mkdir -p "$vols" "$VOLUMES_DIR" "$(dirname "$log")"
   setsid env LVM_SYSTEM_DIR="$LAB/etc/lvm" LVM_SUPPRESS_FD_WARNINGS=1 PATH="$path" \
     unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
@@ -781,7 +782,7 @@ cmd_up() {
   serve_cinder
   spawn cinder-scheduler cinder-scheduler "$LAB/etc/cinder/cinder.conf"
   spawn_cinder_volume
-  spawn_cinder_volume kolla
+  spawn_cinder_volume cinder-volume-kolla
   spawn_relay
   wait_http $PL_PORT 60; ts "placement serving on $PL_PORT"
   wait_http $NOVA_PORT 60; ts "nova-api serving on $NOVA_PORT"
@@ -838,14 +839,13 @@ cmd_start() {
     glance_api) serve_glance; wait_http $GL_PORT 90;;
     cinder_api) serve_cinder; wait_http $CI_PORT 90;;
     cinder-scheduler) spawn $n $n "$LAB/etc/cinder/cinder.conf";;
-    cinder-volume)  # returns once the driver is initialized (the relay's systemctl start waits for it)
-      local n0 i; n0=$(stat -c %s "$LAB/log/cinder-volume.log" 2>/dev/null || echo 0)
-      spawn_cinder_volume
+    cinder-volume|cinder-volume-kolla)  # returns once the driver is initialized (the relay's systemctl start waits for it)
+      local n0 i log; log=$(cv_log $n); n0=$(stat -c %s "$log" 2>/dev/null || echo 0)
+      spawn_cinder_volume $n
       for i in $(seq 1 300); do
-        tail -c +$((n0 + 1)) "$LAB/log/cinder-volume.log" 2>/dev/null | grep -q "Driver post RPC initialization completed" && break
+        tail -c +$((n0 + 1)) "$log" 2>/dev/null | grep -q "Driver post RPC initialization completed" && break
         sleep 0.2
       done;;
-    cinder-volume-kolla) spawn_cinder_volume kolla;;
     volume-relay) spawn_relay;;
     netstub) setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
              echo $! > "$LAB/run/netstub.pid";;
