@@ -58,6 +58,16 @@ def list_pages(get, path, key, label):
     return None, '%s: more than %d pages' % (label, MAX_PAGES)
 
 
+def json_get(proxy, path, **kwargs):
+    """``proxy.get(path)`` (an openstacksdk service proxy) -> ``(status, json or text)``, never raising
+    on an HTTP error status: the shape ``list_pages`` and the readers' ``call`` take."""
+    resp = proxy.get(path, raise_exc=False, **kwargs)
+    try:
+        return resp.status_code, resp.json()
+    except ValueError:
+        return resp.status_code, resp.text
+
+
 class StackdoctorOpenStackModule(OpenStackModule):
     """OpenStackModule with a bounded ``api_timeout`` that also works with ``cloud`` as a dict."""
 
@@ -87,3 +97,36 @@ class StackdoctorOpenStackModule(OpenStackModule):
             self.params['api_timeout'] = None
         self.api_timeout = timeout
         return super(StackdoctorOpenStackModule, self).openstack_cloud_from_module()
+
+
+# ---- the Networking API readers (floating_ips_info, network_agents_info)
+
+def network_listing(call, path, key, errors, name):
+    """Every item of ``GET /v2.0<path>`` (``call`` as list_pages takes it), or None with
+    ``errors[name]`` set to why."""
+    items, error = list_pages(call, path, key, 'network GET /v2.0%s' % path)
+    if error:
+        errors[name] = error
+    return items
+
+
+def network_backend(agents):
+    """``l3_agent`` when an L3 agent is listed, ``ovn`` when OVN agents are and no L3 agent, else None."""
+    types = set((a.get('agent_type') or '') for a in agents or [] if isinstance(a, dict))
+    if 'L3 agent' in types:
+        return 'l3_agent'
+    if any('OVN' in t for t in types):
+        return 'ovn'
+    return None
+
+
+class NetworkReaderModule(StackdoctorOpenStackModule):
+    """A read-only module whose result is ``reader(call, max_routers)`` over the Networking API
+    (``reader = staticmethod(read)`` in the module)."""
+    argument_spec = dict(max_routers=dict(type='int', default=500))
+    module_kwargs = dict(supports_check_mode=True)
+    reader = None
+
+    def run(self):
+        self.exit_json(changed=False, **self.reader(lambda path: json_get(self.conn.network, path),
+                                                    self.params['max_routers']))

@@ -57,7 +57,7 @@ errors:
 '''
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
-    StackdoctorOpenStackModule, list_pages)
+    StackdoctorOpenStackModule, json_get, list_pages)
 
 LISTINGS = (
     # name, service, path, microversion, key in the answer
@@ -87,12 +87,7 @@ class ComputeServicesInfoModule(StackdoctorOpenStackModule):
 
     def run(self):
         def call(service, path, mv):
-            proxy = self.conn.compute if service == 'compute' else self.conn.placement
-            resp = proxy.get(path, microversion=mv, raise_exc=False)
-            try:
-                return resp.status_code, resp.json()
-            except ValueError:
-                return resp.status_code, resp.text
+            return json_get(self.conn.compute if service == 'compute' else self.conn.placement, path, microversion=mv)
         self.exit_json(changed=False, **read(call))
 
 

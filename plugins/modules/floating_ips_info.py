@@ -69,14 +69,7 @@ errors:
 '''
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
-    StackdoctorOpenStackModule, list_pages)
-
-
-def _list(call, path, key, errors, name):
-    items, error = list_pages(call, path, key, 'network GET /v2.0%s' % path)
-    if error:
-        errors[name] = error
-    return items
+    NetworkReaderModule, network_backend, network_listing as _list)
 
 
 def read(call, max_routers=500):
@@ -123,27 +116,12 @@ def read(call, max_routers=500):
     if any(hosting.values()):
         out['backend'] = 'l3_agent'
     else:
-        agents = _list(call, '/agents', 'agents', {}, 'agents') or []
-        types = set(a.get('agent_type') for a in agents if isinstance(a, dict))
-        if 'L3 agent' in types:
-            out['backend'] = 'l3_agent'
-        elif any('OVN' in (t or '') for t in types):
-            out['backend'] = 'ovn'
+        out['backend'] = network_backend(_list(call, '/agents', 'agents', {}, 'agents'))
     return out
 
 
-class FloatingIpsInfoModule(StackdoctorOpenStackModule):
-    argument_spec = dict(max_routers=dict(type='int', default=500))
-    module_kwargs = dict(supports_check_mode=True)
-
-    def run(self):
-        def call(path):
-            resp = self.conn.network.get(path, raise_exc=False)
-            try:
-                return resp.status_code, resp.json()
-            except ValueError:
-                return resp.status_code, resp.text
-        self.exit_json(changed=False, **read(call, self.params['max_routers']))
+class FloatingIpsInfoModule(NetworkReaderModule):
+    reader = staticmethod(read)
 
 
 def main():

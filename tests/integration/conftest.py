@@ -115,13 +115,30 @@ def _node_targets(host='sd-lab-volume1'):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60).stdout
 
 
+def fip_probes():
+    """Real packets through the lab's floating IP (tests/lab/netnode/fip-probe.py in sd-lab-network1):
+    {'in': line, 'out': line}; each line ends in 'works' or 'FAILS'."""
+    with open(os.path.join(_lab_dir(), 'etc', 'network.json')) as f:
+        net = json.load(f)
+    out = {}
+    for direction in ('in', 'out'):
+        out[direction] = _node_run('sd-lab-network1', 'python3', '/usr/local/lib/stackdoctor-lab-netnode/fip-probe.py',
+                                   direction, 'vm-1', net['vm_port']['ip'], net['floating_ip']['ip'],
+                                   net['public_gateway']).strip()
+    print('fip probes: %s' % json.dumps(out))  # pytest -s: the closing note's lines
+    return out
+
+
 @pytest.fixture(scope='session')
 def catalog(lab, tmp_path_factory):
     import scenarios
     out = tmp_path_factory.mktemp('lab-demo')
     vol_name = 'sd-seed000-%d' % os.getpid()
     kolla_name = 'sd-seed000-kolla-%d' % os.getpid()
+    probes_clean = fip_probes()
     _play(SABOTAGE, '-e', 'fault=all')
+    # the router faults (fip_dnat_deleted, fip_dnat_stale, router_forwarding_off) break the packet path
+    probes_broken = fip_probes()
     # seed 000 as a user meets it: a new volume cannot be attached, on the packaged volume node and
     # on the kolla one (availability zone "kolla": cinder-volume-kolla, tgt-admin in its container)
     vol = _volume('create', vol_name)
@@ -144,6 +161,7 @@ def catalog(lab, tmp_path_factory):
                     '-e', 'stackdoctor_checks=check_tgt_include,check_placement_allocations')
     dry_held = {c: scenarios._holds(conn, c) for c in orphans}
     _play('remediate.yml', '-e', 'stackdoctor_report_dir=%s' % (out / 'remediate'))
+    probes_after = fip_probes()
     attach_after = _volume('attach', vol_name)
     targets_after = _node_targets()
     kattach_after = _volume('attach', kolla_name)
@@ -160,6 +178,7 @@ def catalog(lab, tmp_path_factory):
            'volume': vol, 'attach_before': attach_before, 'attach_log': attach_log,
            'attach_after': attach_after, 'targets_after': targets_after, 'volume1': volume1,
            'compute2': compute2,
+           'probes': {'clean': probes_clean, 'broken': probes_broken, 'after': probes_after},
            'kolla': {'volume': kvol, 'attach_before': kattach_before, 'attach_log': kattach_log,
                      'attach_after': kattach_after, 'targets_after': ktargets_after}}
     _volume('delete', vol_name)

@@ -21,7 +21,7 @@ INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
 CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 CHECKS = 'check_services_running,check_messaging,check_disk_space,check_service_credentials'
 NODES_WITH_RPC_CONFIGS = {'sd-lab-controller', 'sd-lab-tripleo1', 'sd-lab-compute1', 'sd-lab-compute2',
-                          'sd-lab-volume1', 'sd-lab-kolla1'}
+                          'sd-lab-volume1', 'sd-lab-kolla1', 'sd-lab-network1'}
 NOT_OK = ('warning', 'error', 'critical')
 
 

@@ -20,7 +20,7 @@ export STACKDOCTOR_LAB_DIR=$LAB STACKDOCTOR_LAB_NODES_DIR=$NODES_DIR
 export ANSIBLE_ROLES_PATH=$REPO/tests/roles:$REPO/roles
 STAMP=$NODES_DIR/.stamp
 SOCK_MARK=${NODES_DIR}.podman-socket-started-by-lab   # outside NODES_DIR: destroy removes that dir
-NODES="sd-lab-controller sd-lab-compute1 sd-lab-compute2 sd-lab-volume1 sd-lab-kolla1 sd-lab-tripleo1"
+NODES="sd-lab-controller sd-lab-compute1 sd-lab-compute2 sd-lab-volume1 sd-lab-kolla1 sd-lab-tripleo1 sd-lab-network1"
 SIBLINGS="sd-lab-kolla1-tgtd sd-lab-kolla1-cinder_volume"
 PLAYBOOK=(ansible-playbook -i "$REPO/inventories/lab/hosts.yml" "$HERE/nodes.yml")
 
@@ -33,6 +33,9 @@ stamp() {
             stat -c "%n %i" "$LAB/log/$f.log" 2>/dev/null
         done
         sha256sum "$LAB"/etc/nova/*.conf "$LAB"/etc/placement/placement.conf 2>/dev/null
+        # the network node: its agent's code and configs, and the ids of the lab's network
+        find "$HERE/netnode" -type f -print0 | sort -z | xargs -0 cat
+        sha256sum "$LAB"/etc/neutron/neutron.conf "$LAB/etc/network.json" "$LAB/venv" 2>/dev/null
     } | sha256sum | cut -c1-16
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A real OpenStack control plane on 127.0.0.1 (ports BASE..BASE+99, BASE=15000 by default), from
 # PyPI in its own venv:
-#   keystone :BASE+0, placement :BASE+1, nova-api :BASE+2 (gunicorn + argv shim), netstub :BASE+3,
+#   keystone :BASE+0, placement :BASE+1, nova-api :BASE+2 (gunicorn + argv shim), neutron-server
+#   :BASE+3 (API under gunicorn + neutron-rpc-server: ML2 flat/vlan, router service plugin; its L3
+#   agent runs in the network node container sd-lab-network1, tests/lab/nodes.yml),
 #   glance-api :BASE+4, cinder-api :BASE+5 (gunicorn, one worker each), cinder-scheduler,
 #   cinder-volume (LVM driver on a sparse-file volume group, target_helper tgtadm; its tgt
 #   commands run in the volume node container sd-lab-volume1, whose real tgtd exports the volumes),
@@ -43,7 +45,7 @@ REQ=$HERE/requirements-lab.txt
 REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
 VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
 # bump DATA_FORMAT when anything that ends up inside the prepared databases changes
-DATA_FORMAT=5
+DATA_FORMAT=6
 # the lab dir and the port base are in the key: cell mappings store the database URLs
 # (host:port) and the rabbit URL, keystone's catalog the endpoint URLs
 DATA_KEY_IN="$LAB|$DATA_FORMAT|ports=$PORT_BASE"
@@ -64,9 +66,9 @@ export STACKDOCTOR_LAB_DIR=$LAB STACKDOCTOR_LAB_PORT_BASE=$PORT_BASE STACKDOCTOR
 TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
 # lab-only credentials (loopback-only services); written to files, never printed
 ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
-GLANCE_PASS=sd-lab-glance-pw CINDER_PASS=sd-lab-cinder-pw
+GLANCE_PASS=sd-lab-glance-pw CINDER_PASS=sd-lab-cinder-pw NEUTRON_PASS=sd-lab-neutron-pw
 # order matters for down: computes and cinder-volume first; mariadb once every client is gone; epmd last
-SERVICES="volume-relay nova-compute-1 nova-compute-2 cinder-volume cinder-volume-kolla cinder-scheduler cinder_api glance_api nova-scheduler nova-conductor nova_api netstub placement keystone rabbitmq mariadb"
+SERVICES="volume-relay nova-compute-1 nova-compute-2 cinder-volume cinder-volume-kolla cinder-scheduler cinder_api glance_api nova-scheduler nova-conductor nova_api neutron-rpc neutron_api placement keystone rabbitmq mariadb"
 # cinder-volume (on this machine, as in shared/docs/lab-recipe/cinder-glance/): LVM on a volume
 # group over a loop device of a sparse file, with a private LVM config; its tgt commands
 # (tgt-admin, tgtadm) run inside the volume node container, where the real tgtd runs
@@ -98,7 +100,7 @@ descendants() {  # pid -> pid and all its descendants
   for c in $(pgrep -P "$p" 2>/dev/null || true); do descendants "$c"; done
 }
 rss_kb() { local s=0 p r; for p in "$@"; do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0); s=$((s + ${r:-0})); done; echo $s; }
-port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;; netstub) echo $NET_PORT;;
+port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;; neutron_api) echo $NET_PORT;;
   glance_api) echo $GL_PORT;; cinder_api) echo $CI_PORT;;
   rabbitmq) echo $RABBIT_PORT;; epmd) echo $EPMD_PORT;; mariadb) echo $DB_PORT;; *) echo -;; esac; }
 tcp_open() { (exec 3<>/dev/tcp/$IP/$1) 2>/dev/null; }
@@ -114,7 +116,7 @@ ensure_venv() {
   rm -rf "$VENV"; mkdir -p "$CACHE"
   "$py" -m venv "$VENV"
   "$B/pip" install -q --disable-pip-version-check -r "$REQ" 2>&1 | grep -v '^WARNING: Location' || true
-  "$B/python" -c 'import keystone, nova, placement, glance, cinder, gunicorn, openstack' || die "venv install failed"
+  "$B/python" -c 'import keystone, nova, placement, glance, cinder, neutron, gunicorn, openstack' || die "venv install failed"
   touch "$VENV/.complete"
   ts "lab venv ready ($(du -sm "$VENV" | cut -f1) MB)"
 }
@@ -427,10 +429,56 @@ EOF
   cp "$VENV/etc/cinder/api-paste.ini" "$LAB/etc/cinder/"
   write_cinder_bin
 
+  # neutron-server as the WSGI/uWSGI deployment runs it (neutron/wsgi/api.py: the API under
+  # gunicorn; neutron-rpc-server for the agents' RPC: state reports, router syncs), ML2 with flat
+  # (external, physnet "public") and vlan (tenant, physnet "private") networks, no mechanism driver:
+  # the lab has no L2 agent, so ports stay DOWN with binding failed (tests/lab/README.md); the L3
+  # agent in the network node needs none to write its namespaces and NAT rules.
+  mkdir -p "$LAB/etc/neutron/plugins/ml2"
+  { cat <<EOF
+[DEFAULT]
+log_file = $LAB/log/neutron-api.log
+core_plugin = ml2
+service_plugins = router
+transport_url = $TRANSPORT
+auth_strategy = keystone
+allow_overlapping_ips = true
+notify_nova_on_port_status_changes = false
+notify_nova_on_port_data_changes = false
+state_path = $LAB/data/neutron-state
+host = controller
+api_workers = $API_WORKERS
+rpc_workers = 1
+rpc_state_report_workers = 0
+# an agent is dead after 15 s without a state report (its report_interval is 5 s: node_configs.py)
+agent_down_time = 15
+l3_ha = false
+[database]
+connection = $(lab_db neutron)
+[oslo_concurrency]
+lock_path = $LAB/data/neutron-locks
+[oslo_messaging_notifications]
+driver = noop
+EOF
+    authtoken neutron "$NEUTRON_PASS"
+    ksauth nova neutron "$NEUTRON_PASS"; } > "$LAB/etc/neutron/neutron.conf"
+  cat > "$LAB/etc/neutron/plugins/ml2/ml2_conf.ini" <<EOF
+[ml2]
+type_drivers = flat,vlan
+tenant_network_types = vlan
+mechanism_drivers =
+extension_drivers = port_security
+[ml2_type_flat]
+flat_networks = public
+[ml2_type_vlan]
+network_vlan_ranges = private:100:199
+EOF
+  cp "$VENV/etc/neutron/api-paste.ini" "$LAB/etc/neutron/"
+
   # WSGI shims: oslo.config would otherwise parse gunicorn's own argv
   local m
   for m in "keystone keystone.wsgi.api" "placement placement.wsgi.api" "nova_api nova.wsgi.osapi_compute" \
-           "glance_api glance.wsgi.api"; do
+           "glance_api glance.wsgi.api" "neutron_api neutron.wsgi.api"; do
     set -- $m
     printf 'import sys\nsys.argv = sys.argv[:1]\nfrom %s import application  # noqa\n' "$2" > "$LAB/wsgi/${1}_app.py"
   done
@@ -463,8 +511,8 @@ EOF
   umask 022
   echo "$VENV" > "$LAB/venv"
   umask 077   # the lab's secrets file: keystone users' and databases' passwords (never printed)
-  { printf '{"admin": "%s", "nova": "%s", "placement": "%s", "glance": "%s", "cinder": "%s", "db": {' \
-      "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS" "$GLANCE_PASS" "$CINDER_PASS"
+  { printf '{"admin": "%s", "nova": "%s", "placement": "%s", "glance": "%s", "cinder": "%s", "neutron": "%s", "db": {' \
+      "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS" "$GLANCE_PASS" "$CINDER_PASS" "$NEUTRON_PASS"
     awk '{printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), $1, $2}' "$LAB/data/db-passwords"; echo '}}'
   } > "$LAB/etc/secrets.json"
   umask 022
@@ -575,9 +623,14 @@ prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the 
     $B/cinder-manage --config-file "$LAB/etc/cinder/cinder.conf" db sync
   ) > "$LAB/log/storage-db-setup.log" 2>&1 &
   local st=$!
+  # on MariaDB the normal migration path works (on sqlite it does not: the recipe's workaround)
+  $B/neutron-db-manage --config-file "$LAB/etc/neutron/neutron.conf" \
+    --config-file "$LAB/etc/neutron/plugins/ml2/ml2_conf.ini" upgrade heads > "$LAB/log/neutron-db-setup.log" 2>&1 &
+  local nt=$!
   wait $ks || die "keystone setup failed, see $LAB/log/keystone-setup.log"
   wait $db || die "db setup failed, see $LAB/log/db-setup.log"
   wait $st || die "glance/cinder db setup failed, see $LAB/log/storage-db-setup.log"
+  wait $nt || die "neutron db setup failed, see $LAB/log/neutron-db-setup.log"
   # a consistent copy of the datadir needs a clean shutdown; then serve on
   mariadb_stop
   rm -rf "$DATA_CACHE.tmp"; mkdir -p "$CACHE"
@@ -634,6 +687,11 @@ spawn_relay() {
 }
 serve_glance() { serve glance_api $GL_PORT OS_GLANCE_CONFIG_DIR "$LAB/etc/glance" 4 1; }
 serve_cinder() { serve cinder_api $CI_PORT CINDER_CONF "$LAB/etc/cinder/cinder.conf" 4 1; }
+NEUTRON_CONFS=("$LAB/etc/neutron/neutron.conf" "$LAB/etc/neutron/plugins/ml2/ml2_conf.ini")
+serve_neutron() {
+  OS_NEUTRON_CONFIG_FILES="neutron.conf;plugins/ml2/ml2_conf.ini" serve neutron_api $NET_PORT OS_NEUTRON_CONFIG_DIR "$LAB/etc/neutron"
+}
+spawn_neutron_rpc() { spawn neutron-rpc neutron-rpc-server "${NEUTRON_CONFS[@]}"; }
 # cinder-volume in a private mount namespace where $LAB/data/cinder/volumes is at VOLUMES_DIR (the
 # node has the same bind mount: cinder and tgt-admin name the same path, as on one host), with
 # the LVM wrappers first on its PATH and the private LVM config; privsep helpers are its children
@@ -671,8 +729,8 @@ cmd_status() {
     p=$(pidof_svc $n); port=$(port_of $n); ans=no
     if alive "$p"; then
       case $n in
-        keystone|placement|nova_api|netstub|glance_api|cinder_api) http_ok "$port" && ans=yes;;
-        volume-relay) ans=yes;;
+        keystone|placement|nova_api|neutron_api|glance_api|cinder_api) http_ok "$port" && ans=yes;;
+        volume-relay|neutron-rpc) ans=yes;;
         cinder-*) st=$(case $n in cinder-volume) h=volume-1@lvm-1;; cinder-volume-kolla) h=kolla-1@lvm-kolla;; *) h=controller;; esac
                    grep "^${n%-kolla} $h " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
         rabbitmq|epmd|mariadb) tcp_open "$port" && ans=yes;;
@@ -761,13 +819,11 @@ cmd_up() {
     prepare_data
     ts "mariadb serving on $DB_PORT; schemas synced (keystone, placement, nova api/cell0/cell1), cached"
   fi
-  mkdir -p "$LAB/data/nova-state" "$LAB"/data/glance/{images,staging,tasks,cache,locks} \
+  mkdir -p "$LAB/data/nova-state" "$LAB"/data/{neutron-state,neutron-locks} "$LAB"/data/glance/{images,staging,tasks,cache,locks} \
     "$LAB"/data/cinder/{locks,coord,volumes}
   lvm_setup
   serve keystone $KS_PORT OS_KEYSTONE_CONFIG_DIR "$LAB/etc/keystone"
   serve placement $PL_PORT OS_PLACEMENT_CONFIG_DIR "$LAB/etc/placement"
-  setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
-  echo $! > "$LAB/run/netstub.pid"
   wait_http $KS_PORT 60; ts "keystone serving on $KS_PORT"
   "$B/python" "$HERE/labctl.py" register "$LAB" || die "registration failed"
   ts "users/services/endpoints registered"
@@ -780,6 +836,8 @@ cmd_up() {
   spawn nova-compute-2 nova-compute "$LAB/etc/nova/nova-compute-2.conf"
   serve_glance
   serve_cinder
+  serve_neutron
+  spawn_neutron_rpc
   spawn cinder-scheduler cinder-scheduler "$LAB/etc/cinder/cinder.conf"
   spawn_cinder_volume
   spawn_cinder_volume cinder-volume-kolla
@@ -788,6 +846,12 @@ cmd_up() {
   wait_http $NOVA_PORT 60; ts "nova-api serving on $NOVA_PORT"
   wait_http $GL_PORT 90; ts "glance-api serving on $GL_PORT"
   wait_http $CI_PORT 90; ts "cinder-api serving on $CI_PORT"
+  wait_http $NET_PORT 90 neutron_api; ts "neutron-server serving on $NET_PORT"
+  # external and tenant networks, a router, a port for a "vm" and its floating IP (the network
+  # node's L3 agent hosts the router once the nodes are up: tests/lab/nodes.yml)
+  "$B/python" "$HERE/labctl.py" network "$LAB" > "$LAB/log/network-setup.log" 2>&1 \
+    || die "network setup failed, see $LAB/log/network-setup.log"
+  ts "networks, router and floating IP created"
   # map the compute nodes into cell1 as soon as both registered (the scheduler's periodic
   # discovery would do it within 10 s too)
   local i
@@ -847,8 +911,8 @@ cmd_start() {
         sleep 0.2
       done;;
     volume-relay) spawn_relay;;
-    netstub) setsid "$B/python" "$HERE/netstub.py" $NET_PORT > "$LAB/log/netstub.out" 2>&1 < /dev/null &
-             echo $! > "$LAB/run/netstub.pid";;
+    neutron_api) serve_neutron; wait_http $NET_PORT 90 neutron_api;;
+    neutron-rpc) spawn_neutron_rpc;;
   esac
   echo "$n started"
 }

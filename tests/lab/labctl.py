@@ -8,6 +8,15 @@
   labctl.py stale-service LABDIR add|drop HOST [VERSION AGE_DAYS [forced_down]]
                                a stale nova-compute row in cell1 (stackdoctor's lab fault
                                stale_compute_service); only hosts named sd-stale-*; prints JSON
+  labctl.py network   LABDIR   the lab's networks through the Networking API (idempotent): external
+                               flat network "public" 203.0.113.0/24 (TEST-NET-3, RFC 5737),
+                               tenant vlan network "private" 10.10.0.0/24, router "router1" with
+                               its gateway on public and an interface on private, port "vm-1"
+                               (10.10.0.10) and its floating IP 203.0.113.50; writes
+                               etc/network.json (ids, addresses, MACs) for the network node
+  labctl.py network-wait LABDIR [SECONDS]
+                               until the L3 agent of host network-1 is alive, hosts router1 and
+                               the floating IP is ACTIVE (the agent set it up)
   labctl.py volume    LABDIR create NAME [ZONE] | attach NAME_OR_ID | delete NAME_OR_ID
                                cinder: create a 1 GiB volume (waits for available or error;
                                ZONE "kolla" puts it on the kolla node's cinder-volume-kolla);
@@ -16,7 +25,7 @@
                                secret
 
 Ports: the lab's etc/lab.env (PORT_BASE), else STACKDOCTOR_LAB_PORT_BASE, else 15000
-(keystone +0, placement +1, nova-api +2, netstub +3, glance-api +4, cinder-api +5). Never prints
+(keystone +0, placement +1, nova-api +2, neutron-server +3, glance-api +4, cinder-api +5). Never prints
 passwords.
 """
 import json
@@ -54,7 +63,7 @@ def urls(lab=None):
     b = port_base(lab)
     return {'KS': 'http://127.0.0.1:%d/v3' % b, 'PL': 'http://127.0.0.1:%d' % (b + 1),
             'NOVA': 'http://127.0.0.1:%d/v2.1' % (b + 2),
-            'NET': 'http://127.0.0.1:%d' % (b + 3),  # netstub.py, not neutron
+            'NET': 'http://127.0.0.1:%d' % (b + 3),
             'GLANCE': 'http://127.0.0.1:%d' % (b + 4),
             'CINDER': 'http://127.0.0.1:%d/v3/%%(project_id)s' % (b + 5)}
 
@@ -91,7 +100,7 @@ def register(lab):
     for name in ('service', 'member', 'reader'):
         if name not in roles:
             roles[name] = idn.create_role(name=name)
-    for user in ('placement', 'nova', 'glance', 'cinder'):
+    for user in ('placement', 'nova', 'glance', 'cinder', 'neutron'):
         u = _find(idn.find_user, user, domain_id='default') or \
             idn.create_user(name=user, password=sec[user], domain_id='default')
         for role in ('admin', 'service'):
@@ -108,6 +117,87 @@ def register(lab):
             if iface not in ifaces:
                 idn.create_endpoint(service_id=s.id, interface=iface, url=url,
                                     region_id='RegionOne')
+
+
+# The lab's networks (network(), network_wait()); the network node's L3 agent runs as host network-1
+NETWORK = {'public_cidr': '203.0.113.0/24', 'public_gateway': '203.0.113.1',
+           'public_pool': ('203.0.113.10', '203.0.113.99'), 'floating_ip': '203.0.113.50',
+           'private_cidr': '10.10.0.0/24', 'private_gateway': '10.10.0.1', 'vm_ip': '10.10.0.10',
+           'l3_host': 'network-1'}
+
+
+def _one(gen):
+    items = list(gen)
+    return items[0] if items else None
+
+
+def network(lab):
+    """Create (or find) the lab's networks, router, vm port and floating IP; write etc/network.json."""
+    c = _admin(lab)
+    n = c.network
+    N = NETWORK
+    pub = _one(n.networks(name='public')) or n.create_network(
+        name='public', is_router_external=True, provider_network_type='flat',
+        provider_physical_network='public')
+    pub_sn = _one(n.subnets(name='public-subnet')) or n.create_subnet(
+        network_id=pub.id, name='public-subnet', ip_version=4, cidr=N['public_cidr'],
+        gateway_ip=N['public_gateway'], enable_dhcp=False,
+        allocation_pools=[{'start': N['public_pool'][0], 'end': N['public_pool'][1]}])
+    priv = _one(n.networks(name='private')) or n.create_network(name='private')
+    priv_sn = _one(n.subnets(name='private-subnet')) or n.create_subnet(
+        network_id=priv.id, name='private-subnet', ip_version=4, cidr=N['private_cidr'],
+        gateway_ip=N['private_gateway'], enable_dhcp=False)
+    r = _one(n.routers(name='router1')) or n.create_router(
+        name='router1', external_gateway_info={'network_id': pub.id})
+    rif = _one(n.ports(device_id=r.id, network_id=priv.id))
+    if rif is None:
+        n.add_interface_to_router(r, subnet_id=priv_sn.id)
+        rif = _one(n.ports(device_id=r.id, network_id=priv.id))
+    gw = _one(n.ports(device_id=r.id, network_id=pub.id))
+    vm = _one(n.ports(name='vm-1')) or n.create_port(
+        network_id=priv.id, name='vm-1', device_owner='compute:nova',
+        fixed_ips=[{'subnet_id': priv_sn.id, 'ip_address': N['vm_ip']}])
+    fip = _one(n.ips(floating_ip_address=N['floating_ip'])) or n.create_ip(
+        floating_network_id=pub.id, floating_ip_address=N['floating_ip'])
+    if fip.port_id != vm.id:
+        fip = n.update_ip(fip, port_id=vm.id)
+    out = {'router_id': r.id, 'public_network_id': pub.id, 'private_network_id': priv.id,
+           'gateway_port': {'id': gw.id, 'mac': gw.mac_address},
+           'interface_port': {'id': rif.id, 'mac': rif.mac_address},
+           'vm_port': {'id': vm.id, 'mac': vm.mac_address, 'ip': N['vm_ip']},
+           'floating_ip': {'id': fip.id, 'ip': fip.floating_ip_address},
+           'public_gateway': N['public_gateway'], 'public_cidr': N['public_cidr'],
+           'private_gateway': N['private_gateway'], 'private_cidr': N['private_cidr'],
+           'l3_host': N['l3_host']}
+    path = os.path.join(lab, 'etc', 'network.json')
+    with open(path + '.tmp', 'w') as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+    os.replace(path + '.tmp', path)
+    return out
+
+
+def network_wait(lab, timeout=120):
+    """0 once the L3 agent on network-1 is alive, hosts router1 and the floating IP is ACTIVE."""
+    c = _admin(lab)
+    n = c.network
+    with open(os.path.join(lab, 'etc', 'network.json')) as f:
+        net = json.load(f)
+    deadline = time.time() + timeout
+    last = 'no L3 agent'
+    while time.time() < deadline:
+        agents = [a for a in n.agents(agent_type='L3 agent', host=net['l3_host'])]
+        if agents and agents[0].is_alive:
+            hosting = [a.host for a in n.routers_hosting_l3_agents(net['router_id'])]
+            fip = n.get_ip(net['floating_ip']['id'])
+            last = 'agent alive; router hosted on %s; floating IP %s' % (hosting or 'no agent', fip.status)
+            if net['l3_host'] in hosting and fip.status == 'ACTIVE':
+                print(last)
+                return 0
+        elif agents:
+            last = 'L3 agent on %s not alive' % net['l3_host']
+        time.sleep(1)
+    print('network not ready after %d s: %s' % (timeout, last), file=sys.stderr)
+    return 1
 
 
 def db_connect(lab, name):
@@ -245,6 +335,11 @@ def main(argv):
     if cmd == 'volume':
         print(json.dumps(volume(lab, argv[3], argv[4], *argv[5:6])))
         return 0
+    if cmd == 'network':
+        network(lab)
+        return 0
+    if cmd == 'network-wait':
+        return network_wait(lab, *(int(a) for a in argv[3:4]))
     if cmd == 'register':
         register(lab)
         return 0

@@ -149,6 +149,27 @@ def main(lab, out):
         ('oslo_concurrency', {'lock_path': '/var/lib/cinder/tmp'}),
     ]
     put('_cinder', '/cinder.conf', render(cinder))
+    # network node: the real neutron-l3-agent's configs as a packaged network node holds them
+    # (/etc/neutron/neutron.conf + l3_agent.ini; Debian's neutron-l3-agent unit reads both), RPC
+    # through the lab's rabbit, host network-1 (the agent's name in neutron's agents list)
+    neutron_path = os.path.join(etc, 'neutron', 'neutron.conf')
+    if os.path.exists(neutron_path):
+        srv = read(neutron_path)
+        put('sd-lab-network1', '/etc/neutron/neutron.conf', render([
+            ('DEFAULT', {'transport_url': srv.get('DEFAULT', 'transport_url'), 'host': 'network-1',
+                         'state_path': '/var/lib/neutron', 'core_plugin': 'ml2'}),
+            # report every 5 s (neutron-server's agent_down_time is 15 s in the lab); the agent
+            # runs as root in the node: `env`, not sudo/rootwrap, in front of its commands (an empty
+            # root_helper falls back to sudo, which the node does not have)
+            ('agent', {'report_interval': '5', 'root_helper': 'env'}),
+            ('oslo_concurrency', {'lock_path': '/var/lib/neutron/lock'}),
+        ]))
+        put('sd-lab-network1', '/etc/neutron/l3_agent.ini', render([
+            # the lab's stand-in for Open vSwitch plugging (tests/lab/netnode/sd_lab_veth_driver.py)
+            ('DEFAULT', {'interface_driver': 'sd_lab_veth_driver.VethBridgeDriver',
+                         'agent_mode': 'legacy', 'enable_metadata_proxy': 'false'}),
+        ]))
+
     json.dump({'files': written, 'placement_auth_url': placement_client.get('auth_url')}, sys.stdout)
     print()
     return 0

@@ -13,7 +13,7 @@ R2 = 'qrouter-0b4f1e5a-8d2c-4a7b-9e61-3c5d7f9a2b10'
     ('out', 'vm2', '10.2.0.5', '172.24.4.102'),
 ])
 def test_tcp_through_the_floating_ip(host, direction, vm, fixed, fip):
-    out = host.run('python3 /opt/fipnat/fip-probe.py %s %s %s %s', direction, vm, fixed, fip)
+    out = host.run('python3 /opt/netnode/fip-probe.py %s %s %s %s', direction, vm, fixed, fip)
     assert out.rc == 0, out.stdout + out.stderr
 
 

@@ -46,6 +46,7 @@ CHECKS = (
     'rbd_secrets',
     'galera',
     'fip_nat',
+    'network_agents',
 )
 
 _CACHE = {}
