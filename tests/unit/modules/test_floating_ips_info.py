@@ -2,8 +2,8 @@
 
 The bodies below are shaped by the Networking API reference (https://docs.openstack.org/api-ref/network/v2/:
 "List floating IPs", "List routers", "List L3 agents hosting a router", "Show port details"), with the
-field names and values of its response examples; they were NOT recorded from a running neutron-server
-(the lab has none at the time of writing)."""
+field names and values of its response examples (HA and DVR routers, which the lab does not have).
+test_recorded_from_the_lab_neutron_server reads answers RECORDED from the lab's real neutron-server."""
 from ansible_collections.stackdoctor.openstack.plugins.modules import floating_ips_info as m
 
 R1 = 'd23abc8d-2991-4a55-ba98-2aaea84cc72f'
@@ -98,3 +98,26 @@ def test_router_cap():
         return 200, {'agents': [], 'floatingips': [], 'port': {'binding:host_id': ''}}
     out = m.read(call, max_routers=1)
     assert list(out['errors'].values()) == ['not listed: more than max_routers=1 routers']
+
+
+def test_recorded_from_the_lab_neutron_server():
+    """Answers RECORDED from the lab's neutron-server 29.0.0 with its real L3 agent (tests/lab/README.md,
+    tests/unit/fixtures/neutron/lab_healthy.json): the floating IP, its router and the agent's host."""
+    import json
+    import pathlib
+    rec = json.loads((pathlib.Path(__file__).resolve().parents[1] / 'fixtures' / 'neutron' / 'lab_healthy.json').read_text())
+    rid = rec['routers']['routers'][0]['id']
+
+    def call(path):
+        if path == '/floatingips':
+            return 200, rec['floatingips']
+        if path == '/routers':
+            return 200, rec['routers']
+        if path == '/routers/%s/l3-agents' % rid:
+            return 200, rec['l3_agents'][rid]
+        return 404, ''
+    out = m.read(call)
+    assert out['errors'] == {} and out['backend'] == 'l3_agent'
+    (f,) = out['floating_ips']
+    assert (f['floating_ip'], f['fixed_ip'], f['router_id'], f['status']) == ('203.0.113.50', '10.10.0.10', rid, 'ACTIVE')
+    assert f['hosts'] == ['network-1'] and not f['distributed'] and not f['ha'] and f['ha_state'] == {}
