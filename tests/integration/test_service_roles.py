@@ -49,9 +49,10 @@ def _bad(report):
 def test_clean_lab_gives_no_finding(lab, tmp_path):
     report, _t, _o = _run('diagnose.yml', tmp_path / 'clean')
     assert _bad(report) == []
-    # every service user of the lab's catalog: nova and placement, and glance and cinder since the lab
-    # runs the real ones (issue 9)
-    assert {r['evidence']['user'] for r in _mine(report) if r['status'] == 'ok'} == {'nova', 'placement', 'glance', 'cinder'}
+    # every service user of the lab's catalog: nova and placement, glance and cinder since the lab
+    # runs the real ones (issue 9), neutron since it runs neutron-server (issue 10)
+    assert {r['evidence']['user'] for r in _mine(report) if r['status'] == 'ok'} == {
+        'nova', 'placement', 'glance', 'cinder', 'neutron'}
 
 
 def test_removed_role_found_and_given_back(lab, tmp_path):
