@@ -8,8 +8,9 @@ check_network_agents (the Networking API's agents and router scheduling):
   (fip_dnat_deleted, fip_dnat_stale, router_forwarding_off): the packet probes fail, diagnose names each
   fault, fix_fip_nat's resync (a restart of the agent through the packaged layout, opted in by the lab
   inventory) repairs them, the probes work again and the network checks are ok;
-- each lab fault alone (the three above and l3_agent_stopped) is found by a diagnose of the two checks
-  and undone by the sabotage playbook.
+- each lab fault alone (the three above, l3_agent_stopped, and fip_nat_public_interface: legacy
+  nova-network's SNAT on the wrong interface, on sd-lab-controller's own namespace) is found by a
+  diagnose of the two checks and undone by the sabotage playbook.
 """
 import json
 import os
@@ -22,13 +23,13 @@ HOST = 'sd-lab-network1'
 NETWORK_CHECKS = ('check_fip_nat', 'check_network_agents')
 
 
-def _network_results(report):
+def _network_results(report, host=HOST):
     return [r for r in report['results'] if r['check'] in NETWORK_CHECKS
-            and (r['host'] == HOST or r['host'].startswith('cloud:'))]
+            and (r['host'] == host or r['host'].startswith('cloud:'))]
 
 
-def _open(report):
-    return sorted((r['id'], r['host'], r['status']) for r in _network_results(report)
+def _open(report, host=HOST):
+    return sorted((r['id'], r['host'], r['status']) for r in _network_results(report, host)
                   if r['status'] not in ('ok', 'skipped'))
 
 
@@ -70,20 +71,28 @@ FAULTS = [
     ('fip_dnat_stale', 'neutron.fip_dnat_stale', HOST),
     ('router_forwarding_off', 'neutron.fip_ip_forward_off', HOST),
     ('l3_agent_stopped', 'neutron.agent_dead', 'cloud:stackdoctor-lab'),
+    ('fip_nat_public_interface', 'neutron.fip_snat_wrong_interface', 'sd-lab-controller'),
 ]
 
 
 @pytest.mark.parametrize('fault,finding,where', FAULTS, ids=[f[0] for f in FAULTS])
 def test_each_fault_alone_is_found_and_undone(lab, tmp_path, fault, finding, where):
+    node = where if where.startswith('sd-lab-') else HOST
     _play(SABOTAGE, '-e', 'fault=%s' % fault)
     try:
-        _play('diagnose.yml', '-e', 'stackdoctor_checks=%s' % ','.join(NETWORK_CHECKS), '--limit', 'localhost,%s' % HOST,
+        _play('diagnose.yml', '-e', 'stackdoctor_checks=%s' % ','.join(NETWORK_CHECKS), '--limit', 'localhost,%s' % node,
               '-e', 'stackdoctor_report_dir=%s' % tmp_path)
     finally:
         _play(SABOTAGE, '-e', 'fault=%s' % fault, '-e', 'undo=true')
-    found = _open(_report(tmp_path))
+    found = _open(_report(tmp_path), node)
     assert finding in [i for i, h, _s in found if h == where], found
-    if fault == 'l3_agent_stopped':
+    if fault == 'fip_nat_public_interface':
+        # with nova-network's chains loaded the node's root namespace must forward: its ip_forward may
+        # be named too; nothing else
+        assert {i for i, _h, _s in found} <= {finding, 'neutron.fip_ip_forward_off'}, found
+        wrong = [r for r in _network_results(_report(tmp_path), node) if r['id'] == finding][0]
+        assert 'eth0' in wrong['summary'], wrong
+    elif fault == 'l3_agent_stopped':
         # its router then has no live agent; the agent is named with its last heartbeat
         assert 'neutron.router_without_l3_agent' in [i for i, _h, _s in found], found
         assert len(found) == 2, found

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# make test: every phase. The lab and two lanes of short phases (unit, lint, sanity, docs, browser,
-# build, compat) start in the background; integration, the longest chain, runs on the lab as soon as
-# it is up, and molecule starts then too (niced, like the lanes) to fill the second core. Every phase runs even when
-# one before it failed; the exit code says whether all passed and the failed ones are named. Phase
+# make test: every phase. The lab, molecule and two lanes of short phases (unit, lint, sanity, docs,
+# browser, build, compat) start in the background; integration, the longest chain, runs on the lab as
+# soon as it is up. Molecule (nice 19) and the lanes (nice 10) fill the second core. Every phase runs
+# even when one before it failed; the exit code says whether all passed and the failed ones are named. Phase
 # times: .cache/phase-times.txt (printed at the end; the lab start's own output is printed when it
 # is waited for).
 #
@@ -71,19 +71,19 @@ fi
 # try (molecule 17 -> 34 min, integration 26 -> 40 min) ran while other sessions loaded the machine.
 # With the kolla volume node's real cinder-volume and its test (9c6f0f1), molecule niced: 1667 s wall
 # (lanes 395 s, molecule 1249 s, integration 1275 s) + lab-down 32 s.
-# 2026-12-03 with neutron and the network node in the lab: molecule from t=0 slowed the lab's start to
-# 403 s (control plane 136 s, nodes 267 s: molecule's containers start and stop beside the lab's) and
-# the whole run took 1712 s (integration 1282 s after it); molecule now waits for the lab.
+# Measured 2026-12-03 with neutron and the network node in the lab (fresh clones, 2 cores):
+#   molecule at t=0, nice 10: lab up at 410 s (molecule's containers beside the lab's), integration
+#     1282 s after it, its last ~460 s alone on one core (molecule ended at 1229 s): 1712 s wall;
+#   molecule started once the lab was up: lab up at 283 s, but molecule then overlapped all of
+#     integration and slowed it more than the lab's start gained (worse, ~1900 s).
+# So molecule starts at t=0 with nice 19: it has ~400 s of slack, integration and the lab get the CPU.
 mol_bg=no
 if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-1}" = 1 ]; then mol_bg=yes; fi
-start_molecule_bg() {
+if [ $mol_bg = yes ]; then
     echo "make test: molecule runs in the background (log: .cache/molecule-bg.log)"
-    # niced: integration is the longer path; molecule fills the gaps
-    setsid nice -n 10 $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
+    setsid nice -n 19 $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
     mol_pid=$!
-}
-# no lab to wait for: molecule starts at once
-if [ $mol_bg = yes ] && [ -z "$lab_pid" ]; then start_molecule_bg; fi
+fi
 # The short phases need nothing of each other and are mostly one process each: two lanes, so that
 # both cores work while the lab starts in the background (it mostly waits: ~70 s of CPU in its
 # ~270 s). They are niced like molecule: once the lab is up, integration (~0.85 core, the longest
@@ -116,7 +116,6 @@ if want integration; then
         printf '%-28s %8ss  rc=%s\n' lab-up-wait "$(awk -v s="$tw" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')" \
             "$lab_rc" | tee -a "$PHASE_LOG"
         echo "----- lab-up (background) -----"; cat .cache/lab-up-bg.log; echo "-----"
-        if [ $mol_bg = yes ] && [ -z "$mol_pid" ]; then start_molecule_bg; fi
         if [ $lab_rc = 0 ]; then run integration make -s integration
         else echo "make test: the lab did not come up (rc=$lab_rc), integration not run"; failed+=(lab-up integration); fi
     else
