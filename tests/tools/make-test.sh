@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: every phase. The lab, molecule and two lanes of short phases (unit, lint, sanity, docs,
 # browser, build, compat) start in the background; integration, the longest chain, runs on the lab as
-# soon as it is up. Molecule (nice 19) and the lanes (nice 10) fill the second core. Every phase runs
+# soon as it is up. Molecule and the lanes (nice 10) fill the second core. Every phase runs
 # even when one before it failed; the exit code says whether all passed and the failed ones are named. Phase
 # times: .cache/phase-times.txt (printed at the end; the lab start's own output is printed when it
 # is waited for).
@@ -75,13 +75,15 @@ fi
 #   molecule at t=0, nice 10: lab up at 410 s (molecule's containers beside the lab's), integration
 #     1282 s after it, its last ~460 s alone on one core (molecule ended at 1229 s): 1712 s wall;
 #   molecule started once the lab was up: lab up at 283 s, but molecule then overlapped all of
-#     integration and slowed it more than the lab's start gained (worse, ~1900 s).
-# So molecule starts at t=0 with nice 19: it has ~400 s of slack, integration and the lab get the CPU.
+#     integration and slowed it more than the lab's start gained (worse, ~1900 s, stopped);
+#   molecule at t=0, nice 19: lab up at 411 s, molecule ended at 1371 s, integration 1452 s: 1864 s.
+# What slows integration is molecule's overlap (podman and disk beside the lab), not CPU priority: the
+# sooner molecule is done the better. Molecule starts at t=0, nice 10 (the 1712 s run).
 mol_bg=no
 if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-1}" = 1 ]; then mol_bg=yes; fi
 if [ $mol_bg = yes ]; then
     echo "make test: molecule runs in the background (log: .cache/molecule-bg.log)"
-    setsid nice -n 19 $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
+    setsid nice -n 10 $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
     mol_pid=$!
 fi
 # The short phases need nothing of each other and are mostly one process each: two lanes, so that
