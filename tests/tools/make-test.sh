@@ -79,9 +79,7 @@ fi
 #   molecule at t=0, nice 19: lab up at 411 s, molecule ended at 1371 s, integration 1452 s: 1864 s.
 # What slows integration is molecule's overlap (podman and disk beside the lab), not CPU priority: the
 # sooner molecule is done the better. Molecule starts at t=0, nice 10 (the 1712 s run).
-mol_bg=no
-if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-1}" = 1 ]; then mol_bg=yes; fi
-if [ $mol_bg = yes ]; then
+if want molecule && [ "${STACKDOCTOR_TEST_MOLECULE_BG:-1}" = 1 ]; then
     echo "make test: molecule runs in the background (log: .cache/molecule-bg.log)"
     setsid nice -n 10 $PHASE molecule make -s molecule > .cache/molecule-bg.log 2>&1 < /dev/null &
     mol_pid=$!
@@ -109,8 +107,8 @@ wait_lanes() {
     done
 }
 # without integration (PHASES) or with molecule in the foreground, the lanes come first as before
-if ! want integration || [ $mol_bg = no ]; then wait_lanes; fi
-[ $mol_bg = yes ] || run molecule make -s molecule
+if ! want integration || [ -z "$mol_pid" ]; then wait_lanes; fi
+[ -n "$mol_pid" ] || run molecule make -s molecule
 
 if want integration; then
     if [ -n "$lab_pid" ]; then
