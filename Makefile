@@ -138,7 +138,10 @@ molecule: deps images
 	[ $$was = up ] || [ "$${STACKDOCTOR_PODMAN_SOCKET_KEEP:-0}" = 1 ] || tests/hosts/podman-socket.sh stop-if-unused; exit $$rc
 
 integration: deps images
-	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration --junitxml=.cache/junit-integration.xml --durations=15
+	@rm -f .cache/sabotage-catalog.txt
+	STACKDOCTOR_LAB_AUTO=1 pytest -q tests/integration --junitxml=.cache/junit-integration.xml --durations=15; rc=$$?; \
+	  if [ -f .cache/sabotage-catalog.txt ]; then echo "== the sabotage catalog, each fault alone (tests/integration/test_sabotage_catalog.py) =="; \
+	  cat .cache/sabotage-catalog.txt; fi; exit $$rc
 
 # ---- lab
 # The lab (tests/lab/README.md): control plane on 127.0.0.1 (tests/lab/lab.sh) + node containers

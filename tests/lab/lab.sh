@@ -213,9 +213,21 @@ echo "\$names" | while read -r n s; do [ -z "\$n" ] && continue
 for f in \$D/*; do [ -e "\$f" ] || continue; b=\$(basename \$f)
   echo "\$names" | awk '{print \$1}' | grep -qx "\$b" || rm -f \$f /dev/\$VG/\$b /dev/mapper/\${VG//-/--}-\${b//-/--}; done
 EOF
-  for c in lvcreate lvremove lvextend lvrename; do
+  for c in lvremove lvextend lvrename; do
     printf '#!/bin/bash\n/sbin/%s "$@"; rc=$?; %s/bin/lv-sync; exit $rc\n' $c "$LAB" > "$LAB/bin/$c"
   done
+  # lvcreate --snapshot (cinder's LVM create_snapshot) needs device-mapper's snapshot target: the
+  # stand-in creates a plain LV of the same size and copies the origin's sparse file into it, the
+  # snapshot's content at that instant (no copy-on-write afterwards; tests/lab/README.md)
+  cat > "$LAB/bin/lvcreate" <<EOF
+#!/bin/bash
+args=("\$@"); origin=; name=; size=
+while [ \$# -gt 0 ]; do case \$1 in
+  --snapshot|-s) origin=\$2; shift;; --name|-n) name=\$2; shift;; -L|--size) size=\$2; shift;; esac; shift; done
+if [ -z "\$origin" ]; then /sbin/lvcreate "\${args[@]}"; rc=\$?; $LAB/bin/lv-sync; exit \$rc; fi
+/sbin/lvcreate --name "\$name" -L "\$size" "\${origin%%/*}" || exit \$?
+$LAB/bin/lv-sync && cp --sparse=always "$LAB/data/lvfiles/\${origin#*/}" "$LAB/data/lvfiles/\$name"
+EOF
   chmod +x "$LAB"/bin/*
 }
 
@@ -351,7 +363,13 @@ driver = noop
 [glance]
 api_servers =
 EOF
-      ksauth placement placement "$PLACEMENT_PASS"; echo "valid_interfaces = public"; } \
+      ksauth placement placement "$PLACEMENT_PASS"; echo "valid_interfaces = public"
+      # nova-compute binds the ports of the servers it builds (admin calls with these credentials)
+      ksauth neutron nova "$NOVA_PASS"
+      # and sends a service token with its cinder calls: since OSSA-2023-003 (CVE-2023-2088) cinder
+      # refuses nova's attachment deletes without one (ConflictNovaUsingAttachment, HTTP 409), and a
+      # deleted server's volume stays in-use (https://security.openstack.org/ossa/OSSA-2023-003.html)
+      ksauth service_user nova "$NOVA_PASS"; echo "send_service_user_token = true"; } \
       > "$LAB/etc/nova/nova-compute-$n.conf"
   done
 
@@ -431,9 +449,11 @@ EOF
 
   # neutron-server as the WSGI/uWSGI deployment runs it (neutron/wsgi/api.py: the API under
   # gunicorn; neutron-rpc-server for the agents' RPC: state reports, router syncs), ML2 with flat
-  # (external, physnet "public") and vlan (tenant, physnet "private") networks, no mechanism driver:
-  # the lab has no L2 agent, so ports stay DOWN with binding failed (tests/lab/README.md); the L3
-  # agent in the network node needs none to write its namespaces and NAT rules.
+  # (external, physnet "public") and vlan (tenant, physnet "private") networks. The lab has no L2
+  # agent; the stand-in mechanism driver sd_lab_tap (tests/lab/neutron-ml2/sd_lab_ml2.py, on
+  # neutron's PYTHONPATH) binds ports as tap devices so nova can boot a server (playbooks/smoke.yml);
+  # they stay DOWN (tests/lab/README.md). The L3 agent in the network node writes its own
+  # namespaces and NAT rules.
   mkdir -p "$LAB/etc/neutron/plugins/ml2"
   { cat <<EOF
 [DEFAULT]
@@ -466,7 +486,7 @@ EOF
 [ml2]
 type_drivers = flat,vlan
 tenant_network_types = vlan
-mechanism_drivers =
+mechanism_drivers = sd_lab_tap
 extension_drivers = port_security
 [ml2_type_flat]
 flat_networks = public
@@ -688,10 +708,12 @@ spawn_relay() {
 serve_glance() { serve glance_api $GL_PORT OS_GLANCE_CONFIG_DIR "$LAB/etc/glance" 4 1; }
 serve_cinder() { serve cinder_api $CI_PORT CINDER_CONF "$LAB/etc/cinder/cinder.conf" 4 1; }
 NEUTRON_CONFS=("$LAB/etc/neutron/neutron.conf" "$LAB/etc/neutron/plugins/ml2/ml2_conf.ini")
+NEUTRON_PYTHONPATH=$HERE/neutron-ml2  # the stand-in mechanism driver sd_lab_tap and its entry point
 serve_neutron() {
-  OS_NEUTRON_CONFIG_FILES="neutron.conf;plugins/ml2/ml2_conf.ini" serve neutron_api $NET_PORT OS_NEUTRON_CONFIG_DIR "$LAB/etc/neutron"
+  PYTHONPATH=$NEUTRON_PYTHONPATH OS_NEUTRON_CONFIG_FILES="neutron.conf;plugins/ml2/ml2_conf.ini" \
+    serve neutron_api $NET_PORT OS_NEUTRON_CONFIG_DIR "$LAB/etc/neutron"
 }
-spawn_neutron_rpc() { spawn neutron-rpc neutron-rpc-server "${NEUTRON_CONFS[@]}"; }
+spawn_neutron_rpc() { PYTHONPATH=$NEUTRON_PYTHONPATH spawn neutron-rpc neutron-rpc-server "${NEUTRON_CONFS[@]}"; }
 # cinder-volume in a private mount namespace where $LAB/data/cinder/volumes is at VOLUMES_DIR (the
 # node has the same bind mount: cinder and tgt-admin name the same path, as on one host), with
 # the LVM wrappers first on its PATH and the private LVM config; privsep helpers are its children

@@ -12,8 +12,9 @@
                                flat network "public" 203.0.113.0/24 (TEST-NET-3, RFC 5737),
                                tenant vlan network "private" 10.10.0.0/24, router "router1" with
                                its gateway on public and an interface on private, port "vm-1"
-                               (10.10.0.10) and its floating IP 203.0.113.50; writes
-                               etc/network.json (ids, addresses, MACs) for the network node
+                               (10.10.0.10) and its floating IP 203.0.113.50, and the flavor
+                               sd-lab-tiny (smoke.yml boots with it); writes etc/network.json
+                               (ids, addresses, MACs) for the network node
   labctl.py network-wait LABDIR [SECONDS]
                                until the L3 agent of host network-1 is alive, hosts router1 and
                                the floating IP is ACTIVE (the agent set it up)
@@ -126,6 +127,9 @@ NETWORK = {'public_cidr': '203.0.113.0/24', 'public_gateway': '203.0.113.1',
            'l3_host': 'network-1'}
 
 
+FLAVOR = {'name': 'sd-lab-tiny', 'ram': 128, 'vcpus': 1, 'disk': 1}
+
+
 def _one(gen):
     items = list(gen)
     return items[0] if items else None
@@ -161,6 +165,9 @@ def network(lab):
         floating_network_id=pub.id, floating_ip_address=N['floating_ip'])
     if fip.port_id != vm.id:
         fip = n.update_ip(fip, port_id=vm.id)
+    # the flavor a server of the lab boots with (playbooks/smoke.yml; scenarios.py FLAVOR, same spec)
+    if _one(f for f in c.compute.flavors() if f.name == FLAVOR['name']) is None:
+        c.compute.create_flavor(**FLAVOR)
     out = {'router_id': r.id, 'public_network_id': pub.id, 'private_network_id': priv.id,
            'gateway_port': {'id': gw.id, 'mac': gw.mac_address},
            'interface_port': {'id': rif.id, 'mac': rif.mac_address},

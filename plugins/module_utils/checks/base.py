@@ -51,6 +51,9 @@ DECLARATION_KEYS = {
     # optional, host scope: evaluate() needs nothing but node facts (default True), so diagnose
     # evaluates it in bulk without including its role; False for checks whose role probes more
     'facts_only': (bool, False),
+    # optional: the check runs only when named (stackdoctor_checks), never in the default
+    # selection, because it acts on the cloud (check_smoke creates and deletes resources)
+    'opt_in': (bool, False),
 }
 
 ID_RE = re.compile(r'^[a-z0-9_]+\.[a-z0-9_.]+$')

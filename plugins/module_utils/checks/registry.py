@@ -47,6 +47,7 @@ CHECKS = (
     'galera',
     'fip_nat',
     'network_agents',
+    'smoke',
 )
 
 _CACHE = {}
@@ -98,6 +99,7 @@ def playbook_entry(decl):
         'doc': base.doc_path(decl),
         # host checks that need only node facts are evaluated in bulk by diagnose
         'facts_only': decl['scope'] == 'host' and decl.get('facts_only', True),
+        'opt_in': bool(decl.get('opt_in', False)),
     }
 
 

@@ -40,7 +40,8 @@ def select(registry, requested=None, group_names=None, profile=None):
     """The checks to run on one host and the node_facts subsets they need.
 
     ``registry``: check name -> entry (scope, groups, subsets, profiles, ...).
-    ``requested``: names (list or comma string); None or empty = every registered check.
+    ``requested``: names (list or comma string); None or empty = every registered check that is
+    not ``opt_in``.
     ``profile``: keep only the checks whose ``profiles`` hold it (None = no filter).
     Returns ``{requested, host, bulk, roles, cloud, subsets, excluded}``: ``host`` are the
     host-scope checks whose groups hold this host, split into ``bulk`` (declared facts-only:
@@ -53,8 +54,8 @@ def select(registry, requested=None, group_names=None, profile=None):
     """
     registry = registry or {}
     names = as_list(requested)
-    if not names:
-        names = list(registry)
+    if not names:  # every check, except the opt-in ones (they run only when named)
+        names = [n for n, e in registry.items() if not e.get('opt_in')]
     unknown = [n for n in names if n not in registry]
     if unknown:
         raise SelectionError('unknown check(s) %s; known: %s' % (', '.join(unknown), ', '.join(registry)))
