@@ -49,7 +49,9 @@ def render_check_doc(decl):
            '| runs on groups | %s |' % (', '.join('`%s`' % g for g in decl['groups']) or 'every host'),
            '| node facts read | %s |' % (', '.join('`%s`' % s for s in decl['subsets']) or 'none'),
            '| APIs read | %s |' % ('; '.join(decl['apis']) or 'none'),
-           '| profiles | %s |' % ', '.join('`%s`' % p for p in decl['profiles']),
+           '| profiles | %s |' % ', '.join('`%s`' % p for p in decl['profiles'])
+           + (' (**opt-in**: runs only when named in `stackdoctor_checks`, never in the default selection)'
+              if decl.get('opt_in') else ''),
            '| paired fix | %s |' % ('`stackdoctor.openstack.%s`' % decl['fix'] if decl['fix'] else 'none (diagnosis only)'),
            '', '## Findings', '', '| id | default severity | fixed by the fix | what it means |', '|---|---|---|---|']
     for fid in sorted(decl['findings']):
@@ -77,7 +79,8 @@ def render_readme_table(decls):
     for decl in decls:
         out.append('| `%s` | %s | %s | %s | %s | [%s](%s) |' % (
             decl['name'], decl['scope'], decl['title'].replace('|', '\\|'),
-            '`%s`' % decl['fix'] if decl['fix'] else '-', ', '.join(decl['profiles']),
+            '`%s`' % decl['fix'] if decl['fix'] else '-',
+            ', '.join(decl['profiles']) + (' (opt-in)' if decl.get('opt_in') else ''),
             base.doc_path(decl), base.doc_path(decl)))
     return '\n'.join(out + ['', TABLE_END])
 
