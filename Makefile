@@ -156,7 +156,7 @@ lab-up: apt
 	t0=$$(date +%s.%N); \
 	: "the control plane (its own lab venv), the node image and the tooling venv need nothing of each other"; \
 	$(PHASE) lab:control-plane tests/lab/lab.sh up > .cache/lab-control-plane.log 2>&1 & cp_pid=$$!; \
-	$(PHASE) lab:image bash tests/hosts/build-node-image.sh > .cache/lab-image.log 2>&1 & img_pid=$$!; \
+	$(PHASE) lab:image bash tests/lab/lab-images.sh > .cache/lab-image.log 2>&1 & img_pid=$$!; \
 	$(PHASE) lab:tooling $(MAKE) -s venv collection; tool_rc=$$?; \
 	wait $$img_pid; img_rc=$$?; wait $$cp_pid; cp_rc=$$?; \
 	grep -v -E '^(Getting|Copying|Writing|Storing) ' .cache/lab-image.log; cat .cache/lab-control-plane.log; \

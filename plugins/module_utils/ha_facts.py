@@ -1011,7 +1011,9 @@ def _units_enabled(ctx, units, seconds):
     rc, out, _err = ctx.runner(['timeout', str(seconds), 'systemctl', 'is-enabled']
                                + ['%s.service' % u for u in units])
     states = [l.strip() for l in (out or '').splitlines()]
-    return [u for u, s in zip(units, states) if s in ('enabled', 'enabled-runtime', 'alias')]
+    # "alias" is what systemctl says for an alias name (Debian's mysql.service and mysqld.service link
+    # to mariadb.service) whether the unit is enabled or not: the real unit's own state decides
+    return [u for u, s in zip(units, states) if s in ('enabled', 'enabled-runtime')]
 
 
 def _run_mysql(ctx, out, argv, where, seconds):

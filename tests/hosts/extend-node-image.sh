@@ -24,6 +24,9 @@ REPO=localhost/stackdoctor-node-extra
 HASH=$( { echo "$BASE"; cat "$FILE"; } | sha256sum | cut -c1-12)
 TAG="$REPO:$NAME-$HASH"
 
+# one build per NAME at a time (the lab's nodes and a molecule scenario may ask at once in make test)
+exec 9> "/tmp/stackdoctor-extend-node-image-$NAME.lock"
+flock -w 900 9 || { echo "extend-node-image: $NAME is locked by another build for 15 min" >&2; exit 1; }
 if podman image exists "$TAG"; then
     echo "cached"
 else

@@ -1,14 +1,18 @@
-"""The sabotage catalog of the control plane, each fault alone, on the shared lab.
+"""The sabotage catalog, each fault alone, on the shared lab.
 
 The faults of the troubleshooting course's sabotage list (services stopped, the broker unreachable,
-wrong passwords, a lost admin role, a full instances directory, a foreign iSCSI address) are the
-lab faults whose tests/lab/sabotage/vars/<fault>.yml says what diagnose must name (`detects`:
-finding id @ host). Each is injected ALONE (lab_sabotage.yml -e fault=<name>), diagnose runs the
-catalog's checks on the API host, the lab host and the fault's hosts, and the test asserts that
-the findings above ok are exactly the declared ones: named, and nothing else new. The fault is
-always undone (finally). A clean lab gives no finding above ok from these checks on any host.
-Each test prints one line of the catalog table: fault | detected by | fix | time to detect.
-A new fault with `detects` joins the catalog by itself.
+wrong passwords, a lost admin role, a full instances directory, a foreign iSCSI address) and of the
+TripleO/kolla health checks (an unhealthy container, a pacemaker failed action, a desynced galera
+node, a haproxy server in maintenance, a rabbit memory alarm, ceph HEALTH_WARN, debug left on, a
+known log signature) are the lab faults whose tests/lab/sabotage/vars/<fault>.yml says what
+diagnose must name (`detects`: finding id @ host). Each is injected ALONE (lab_sabotage.yml
+-e fault=<name>); diagnose runs every check of the catalog (the log signatures only for the faults
+that name them, within a window that starts with the test) on the API host, the lab host and the
+fault's hosts; the test asserts that the findings above ok are exactly the declared ones: named,
+and nothing else new. The fault is always undone (finally). A clean lab gives no finding above ok
+from all these checks on any host. Each test writes one line of the catalog table (fault | detected
+by | fix | time to detect) to .cache/sabotage-catalog.txt, which make integration prints.
+A new fault with `detects` joins the catalog by itself (and one entry in EXTRA below).
 
 The floating-IP faults are asserted alone, with real packets, in test_network_agents.py.
 """
@@ -22,8 +26,11 @@ import yaml
 
 from conftest import ROOT, SABOTAGE, _play, _report
 
-CATALOG_CHECKS = ('check_services_running', 'check_messaging', 'check_disk_space', 'check_service_credentials',
-                  'check_service_roles', 'check_target_address')
+# the control plane's checks, and every check a catalog fault names (HA: containers, pacemaker,
+# galera, haproxy, rabbitmq, ceph, debug mode, log signatures): every diagnose of the catalog runs
+# all of them, so "nothing else new" holds across all of them
+BASE_CHECKS = ('check_services_running', 'check_messaging', 'check_disk_space', 'check_service_credentials',
+               'check_service_roles', 'check_target_address')
 NOT_OK = ('warning', 'error', 'critical')
 
 
@@ -37,6 +44,11 @@ def _faults():
 
 
 FAULTS = _faults()
+CATALOG_CHECKS = tuple(sorted(set(BASE_CHECKS).union(*(f['checks'] for f in FAULTS.values()))))
+# check_log_signatures reads history (the logs of a window): it runs with a window that starts with
+# the test, and only for the clean lab and the faults that name it; the services' own reaction to
+# a fault (e.g. "AMQP server ... unreachable" after rabbit_stopped) is logged when they get to it
+HISTORY_CHECKS = ('check_log_signatures',)
 # the catalog table, one line per fault (make integration prints it after the run)
 TABLE = pathlib.Path(ROOT) / '.cache' / 'sabotage-catalog.txt'
 
@@ -54,10 +66,13 @@ def _row(line):
         f.write(line + '\n')
 
 
-def _diagnose(out, hosts=None):
+def _diagnose(out, since, checks=CATALOG_CHECKS, hosts=None):
+    """diagnose with ``checks``; log lines count from ``since`` (time.time() at the test's start)."""
     extra = ['--limit', ','.join(hosts)] if hosts else []
+    window = (time.time() - since + 5) / 3600.0
     t0 = time.monotonic()
-    _play('diagnose.yml', '-e', 'stackdoctor_checks=%s' % ','.join(CATALOG_CHECKS),
+    _play('diagnose.yml', '-e', 'stackdoctor_checks=%s' % ','.join(checks),
+          '-e', 'check_log_signatures_window_hours=%.5f' % window,
           '-e', 'stackdoctor_report_dir=%s' % out, *extra)
     return _report(out), time.monotonic() - t0
 
@@ -73,7 +88,7 @@ def _lab_status_up():
 
 
 def test_clean_lab_gives_no_finding(lab, tmp_path):
-    report, took = _diagnose(tmp_path / 'clean')
+    report, took = _diagnose(tmp_path / 'clean', time.time())
     assert _bad(report) == []
     _row('(clean lab) | no finding above ok from %s on any host | - | %.1fs' % (', '.join(CATALOG_CHECKS), took))
     services = {(r['host'], r['evidence'].get('service')) for r in report['results'] if r['status'] == 'ok'}
@@ -129,7 +144,48 @@ def _target_address(report, hits, _out):
     assert '203.0.113.10' in hits[0]['summary'] and hits[0]['fix'] == 'fix_target_address'
 
 
+def _container_unhealthy(report, hits, _out):
+    assert 'sd-lab-kolla1-keystone' in hits[0]['summary'] and 'unhealthy' in hits[0]['summary']
+
+
+def _rabbit_memory_alarm(report, hits, _out):
+    assert 'memory alarm on rabbit@localhost' in hits[0]['summary']
+
+
+def _ceph_health(report, hits, _out):
+    assert {'OSD_DOWN', 'PG_DEGRADED'} <= {r['summary'].split(':')[0].split()[-1] for r in hits
+                                          if r['id'] == 'ceph.health_warning'}, [r['summary'] for r in hits]
+
+
+def _debug_mode(report, hits, _out):
+    assert '/etc/nova/nova.conf' in hits[0]['summary']
+
+
+def _log_glance_unreachable(report, hits, _out):
+    assert 'row 7a' in hits[0]['summary'] and '/var/log/cinder/cinder-volume.log' in hits[0]['summary']
+
+
+def _galera(report, hits, _out):
+    assert 'Donor/Desynced' in hits[0]['summary']
+
+
+def _pacemaker_failed_action(report, hits, _out):
+    assert 'dummy monitor' in hits[0]['summary'] and hits[0]['fix'] == 'fix_pacemaker'
+
+
+def _haproxy_server_maint(report, hits, _out):
+    assert 'nova_api/ctl-2' in hits[0]['summary'] and 'MAINT' in hits[0]['summary']
+
+
 EXTRA = {
+    'container_unhealthy': _container_unhealthy,
+    'rabbit_memory_alarm': _rabbit_memory_alarm,
+    'ceph_health': _ceph_health,
+    'debug_mode': _debug_mode,
+    'log_glance_unreachable': _log_glance_unreachable,
+    'galera': _galera,
+    'pacemaker_failed_action': _pacemaker_failed_action,
+    'haproxy_server_maint': _haproxy_server_maint,
     'nova_api_stopped': _nova_api_stopped,
     'rabbit_stopped': _rabbit_stopped,
     'broker_route_blocked': _broker_route_blocked,
@@ -152,9 +208,11 @@ def test_fault_alone_is_named_and_nothing_else(lab, tmp_path, fault):
     expected = sorted((d['host'], d['id']) for d in spec['detects'])
     hosts = ['localhost', 'lab-host'] + sorted({h for h in spec['hosts'] + [d['host'] for d in spec['detects']]
                                                 if not h.startswith('cloud:') and h not in ('localhost', 'lab-host')})
+    checks = [c for c in CATALOG_CHECKS if c not in HISTORY_CHECKS or c in spec['checks']]
+    since = time.time()
     try:
         _play(SABOTAGE, '-e', 'fault=%s' % fault)
-        report, took = _diagnose(tmp_path, hosts)
+        report, took = _diagnose(tmp_path, since, checks, hosts)
     finally:
         _play(SABOTAGE, '-e', 'fault=%s' % fault, '-e', 'undo=true')
     bad = _bad(report)

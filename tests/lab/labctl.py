@@ -130,6 +130,16 @@ NETWORK = {'public_cidr': '203.0.113.0/24', 'public_gateway': '203.0.113.1',
 FLAVOR = {'name': 'sd-lab-tiny', 'ram': 128, 'vcpus': 1, 'disk': 1}
 
 
+def _ip_before(address):
+    head, last = address.rsplit('.', 1)
+    return '%s.%d' % (head, int(last) - 1)
+
+
+def _ip_after(address):
+    head, last = address.rsplit('.', 1)
+    return '%s.%d' % (head, int(last) + 1)
+
+
 def _one(gen):
     items = list(gen)
     return items[0] if items else None
@@ -146,7 +156,11 @@ def network(lab):
     pub_sn = _one(n.subnets(name='public-subnet')) or n.create_subnet(
         network_id=pub.id, name='public-subnet', ip_version=4, cidr=N['public_cidr'],
         gateway_ip=N['public_gateway'], enable_dhcp=False,
-        allocation_pools=[{'start': N['public_pool'][0], 'end': N['public_pool'][1]}])
+        # the pool leaves out the floating IP the lab asks for by address (203.0.113.50): neutron's IPAM
+        # picks addresses at random, and the router's gateway port, allocated first, took it once
+        # (409 "IP address 203.0.113.50 already allocated in subnet" at lab-up)
+        allocation_pools=[{'start': N['public_pool'][0], 'end': _ip_before(N['floating_ip'])},
+                          {'start': _ip_after(N['floating_ip']), 'end': N['public_pool'][1]}])
     priv = _one(n.networks(name='private')) or n.create_network(name='private')
     priv_sn = _one(n.subnets(name='private-subnet')) or n.create_subnet(
         network_id=priv.id, name='private-subnet', ip_version=4, cidr=N['private_cidr'],

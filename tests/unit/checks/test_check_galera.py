@@ -260,6 +260,13 @@ def test_packaged_host_server_enabled_but_no_client(tmp_path):
     assert results[0]['status'] == 'critical' and results[0]['summary'].startswith('no wsrep status on db-1: no mysql')
 
 
+def test_installed_but_disabled_mariadb_is_not_present_whatever_its_aliases_say(tmp_path):
+    # Debian 12 with mariadb-server installed and disabled: `systemctl is-enabled mariadb.service
+    # mysql.service mysqld.service` answers disabled, alias, alias (rc 1), measured on the lab's controller
+    g = ha_facts.gather_galera(_ctx(tmp_path, 'packaged', None, Runner([(1, 'disabled\nalias\nalias\n', '')])))
+    assert g['present'] is False and g['looked_at'] == ['host: server process none, enabled unit none']
+
+
 def test_packaged_host_without_server_is_not_present(tmp_path):
     g = ha_facts.gather_galera(_ctx(tmp_path, 'packaged', None, Runner([(1, 'disabled\n', '')])))
     assert g['present'] is False and g['looked_at'] == ['host: server process none, enabled unit none']
