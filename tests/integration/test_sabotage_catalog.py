@@ -153,8 +153,8 @@ def _rabbit_memory_alarm(report, hits, _out):
 
 
 def _ceph_health(report, hits, _out):
-    assert {'OSD_DOWN', 'PG_DEGRADED'} <= {r['summary'].split(':')[0].split()[-1] for r in hits
-                                          if r['id'] == 'ceph.health_warning'}, [r['summary'] for r in hits]
+    codes = {r['summary'].split(':')[0].split()[-1] for r in hits if r['id'] == 'ceph.health_warning'}
+    assert {'OSD_DOWN', 'PG_DEGRADED'} <= codes, [r['summary'] for r in hits]
 
 
 def _debug_mode(report, hits, _out):
