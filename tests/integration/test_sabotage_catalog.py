@@ -71,10 +71,18 @@ def _diagnose(out, since, checks=CATALOG_CHECKS, hosts=None):
     extra = ['--limit', ','.join(hosts)] if hosts else []
     window = (time.time() - since + 5) / 3600.0
     t0 = time.monotonic()
-    _play('diagnose.yml', '-e', 'stackdoctor_checks=%s' % ','.join(checks),
-          '-e', 'check_log_signatures_window_hours=%.5f' % window,
-          '-e', 'stackdoctor_report_dir=%s' % out, *extra)
+    stdout = _play('diagnose.yml', '-e', 'stackdoctor_checks=%s' % ','.join(checks),
+                   '-e', 'check_log_signatures_window_hours=%.5f' % window,
+                   '-e', 'stackdoctor_report_dir=%s' % out, *extra)
+    _keep_output(out, stdout)
     return _report(out), time.monotonic() - t0
+
+
+def _keep_output(out, stdout):
+    """Every playbook's output of a test, in out/ansible-output.txt (read for secrets)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / 'ansible-output.txt').open('a') as f:
+        f.write(stdout)
 
 
 def _bad(report):
@@ -132,7 +140,9 @@ def _instances_path_full(report, hits, _out):
 def _wrong_password(section, secret):
     def check(report, hits, out):
         assert hits[0]['evidence']['file'] == '/etc/nova/nova.conf' and hits[0]['evidence']['section'] == section
+        # not in the report, nor in the output of the sabotage's inject and undo or of diagnose
         assert secret not in json.dumps(report) + (out / 'report.md').read_text()
+        assert secret not in (out / 'ansible-output.txt').read_text()
     return check
 
 
@@ -211,10 +221,10 @@ def test_fault_alone_is_named_and_nothing_else(lab, tmp_path, fault):
     checks = [c for c in CATALOG_CHECKS if c not in HISTORY_CHECKS or c in spec['checks']]
     since = time.time()
     try:
-        _play(SABOTAGE, '-e', 'fault=%s' % fault)
+        _keep_output(tmp_path, _play(SABOTAGE, '-e', 'fault=%s' % fault))
         report, took = _diagnose(tmp_path, since, checks, hosts)
     finally:
-        _play(SABOTAGE, '-e', 'fault=%s' % fault, '-e', 'undo=true')
+        _keep_output(tmp_path, _play(SABOTAGE, '-e', 'fault=%s' % fault, '-e', 'undo=true'))
     bad = _bad(report)
     assert sorted({(h, i) for h, i, _s in bad}) == expected, bad
     hits = [r for r in report['results'] if r['status'] in NOT_OK]
