@@ -124,6 +124,11 @@ swept:
   returned: always
   type: list
   elements: dict
+missing:
+  description: When the module fails because the steps need options that are not set, those options.
+  returned: on that failure
+  type: list
+  elements: str
 cleanup:
   description: What this run created and deleted at the end, same shape as RV(swept). An entry with
     C(removed) false is left in the cloud (the next run with O(sweep) removes it).
@@ -136,11 +141,12 @@ import random
 import signal
 import time
 
+from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks.smoke import NEEDS, STEPS
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
     StackdoctorOpenStackModule)
 
-STEPS = ('image', 'volume', 'server', 'attach', 'floating_ip', 'snapshot')
-NEEDS = {'server': ('image',), 'attach': ('server', 'volume'), 'floating_ip': ('server',), 'snapshot': ('volume',)}
+# the options each step needs (check_smoke reports the unset ones as check_smoke_<option>)
+OPTIONS_NEEDED = (('flavor', 'server'), ('network', 'server'), ('floating_network', 'floating_ip'))
 DELETE_ORDER = ('floating_ip', 'server', 'snapshot', 'volume', 'image')
 
 
@@ -177,7 +183,6 @@ class SmokeProbeModule(StackdoctorOpenStackModule):
     def _until(self, read, done, failed=None, what='status'):
         """Poll ``read()`` until ``done(value)``; ``failed(value)`` -> message stops at once."""
         deadline = time.monotonic() + self.params['step_timeout']
-        value = None
         while True:
             value = read()
             if done(value):
@@ -330,10 +335,10 @@ class SmokeProbeModule(StackdoctorOpenStackModule):
         if not self.run_name.startswith(prefix + '-'):
             self.fail_json(msg='run %s must start with %s-' % (self.run_name, prefix))
         wanted = [s for s in STEPS if s in p['steps']]
-        missing = [o for o, step in (('flavor', 'server'), ('network', 'server'), ('floating_network', 'floating_ip'))
-                   if step in wanted and not p[o]]
+        missing = [o for o, step in OPTIONS_NEEDED if step in wanted and not p[o]]
         if missing:
-            self.fail_json(msg='steps %s need %s' % (', '.join(wanted), ', '.join(missing)), run=self.run_name)
+            self.fail_json(msg='steps %s need %s' % (', '.join(wanted), ', '.join(missing)), run=self.run_name,
+                           missing=missing)
         result = dict(changed=False, run=self.run_name, steps=[], swept=[], cleanup=[])
         if self.ansible.check_mode:
             result['would_run'] = wanted

@@ -29,6 +29,7 @@ Ports: the lab's etc/lab.env (PORT_BASE), else STACKDOCTOR_LAB_PORT_BASE, else 1
 (keystone +0, placement +1, nova-api +2, neutron-server +3, glance-api +4, cinder-api +5). Never prints
 passwords.
 """
+import ipaddress
 import json
 import os
 import sys
@@ -127,17 +128,8 @@ NETWORK = {'public_cidr': '203.0.113.0/24', 'public_gateway': '203.0.113.1',
            'l3_host': 'network-1'}
 
 
+# the lab's flavor (scenarios.py's instances and playbooks/smoke.yml's server)
 FLAVOR = {'name': 'sd-lab-tiny', 'ram': 128, 'vcpus': 1, 'disk': 1}
-
-
-def _ip_before(address):
-    head, last = address.rsplit('.', 1)
-    return '%s.%d' % (head, int(last) - 1)
-
-
-def _ip_after(address):
-    head, last = address.rsplit('.', 1)
-    return '%s.%d' % (head, int(last) + 1)
 
 
 def _one(gen):
@@ -159,8 +151,8 @@ def network(lab):
         # the pool leaves out the floating IP the lab asks for by address (203.0.113.50): neutron's IPAM
         # picks addresses at random, and the router's gateway port, allocated first, took it once
         # (409 "IP address 203.0.113.50 already allocated in subnet" at lab-up)
-        allocation_pools=[{'start': N['public_pool'][0], 'end': _ip_before(N['floating_ip'])},
-                          {'start': _ip_after(N['floating_ip']), 'end': N['public_pool'][1]}])
+        allocation_pools=[{'start': N['public_pool'][0], 'end': str(ipaddress.ip_address(N['floating_ip']) - 1)},
+                          {'start': str(ipaddress.ip_address(N['floating_ip']) + 1), 'end': N['public_pool'][1]}])
     priv = _one(n.networks(name='private')) or n.create_network(name='private')
     priv_sn = _one(n.subnets(name='private-subnet')) or n.create_subnet(
         network_id=priv.id, name='private-subnet', ip_version=4, cidr=N['private_cidr'],
@@ -179,7 +171,7 @@ def network(lab):
         floating_network_id=pub.id, floating_ip_address=N['floating_ip'])
     if fip.port_id != vm.id:
         fip = n.update_ip(fip, port_id=vm.id)
-    # the flavor a server of the lab boots with (playbooks/smoke.yml; scenarios.py FLAVOR, same spec)
+    # the flavor a server of the lab boots with (playbooks/smoke.yml)
     if _one(f for f in c.compute.flavors() if f.name == FLAVOR['name']) is None:
         c.compute.create_flavor(**FLAVOR)
     out = {'router_id': r.id, 'public_network_id': pub.id, 'private_network_id': priv.id,

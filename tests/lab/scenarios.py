@@ -53,7 +53,7 @@ CLOUDS = (os.environ.get('STACKDOCTOR_LAB_CLOUDS') or _lab_env().get('CLOUDS')
 STATE = os.path.join(LAB, 'scenarios.json')
 NOVA_CONF = os.path.join(LAB, 'etc', 'nova', 'nova.conf')
 PLACEMENT_MV = '1.36'
-FLAVOR = {'name': 'sd-lab-tiny', 'ram': 128, 'vcpus': 1, 'disk': 1}
+FLAVOR = labctl.FLAVOR
 # there is no glance in the lab: the image id is only a reference stored on the instance
 IMAGE_REF = '9a1b7c36-5d2e-4f61-8b0c-5ab1ed000001'
 

@@ -125,12 +125,12 @@ def evaluate(facts, params=None):
         return [base.result(decl, 'smoke.step_failed', 'error', str(facts['error']), {'run': facts.get('run')})]
 
     steps = list(facts.get('steps') or [])
-    requested = [s for s in (facts.get('steps_requested') or STEPS)]
+    requested = list(facts.get('steps_requested') or STEPS)
     seen = set(s.get('step') for s in steps)
     passed = set(s.get('step') for s in steps if s.get('ok'))
     not_run = [s for s in requested if s not in seen]
     slow_limits = dict(decl['params']['slow_seconds']['default'])
-    slow_limits.update(params.get('slow_seconds') or facts.get('slow_seconds') or {})
+    slow_limits.update(params.get('slow_seconds') or {})
     total = sum(float(s.get('seconds') or 0) for s in steps)
     run = facts.get('run')
     out = []
