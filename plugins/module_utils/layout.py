@@ -179,6 +179,14 @@ _PACKAGED = {
     'iscsid': _svc(['/etc/iscsi/iscsid.conf'], '/etc/iscsi', [], 'systemd', ['iscsid'],
                    assumption=True),
 }
+# mistral (packages: Debian/Ubuntu mistral-api, mistral-engine, mistral-executor units; RDO
+# openstack-mistral-*; /etc/mistral/mistral.conf): not checked against a file list.
+# `mistral-db-manage` runs where mistral-api runs (fix_mistral_actions).
+for _m in ('api', 'engine', 'executor'):
+    _PACKAGED['mistral-%s' % _m] = _svc(['/etc/mistral/mistral.conf'], '/etc/mistral',
+                                        ['/var/log/mistral/mistral-%s.log' % _m, '/var/log/mistral/%s.log' % _m],
+                                        'systemd', ['mistral-%s' % _m, 'openstack-mistral-%s' % _m],
+                                        container_config_file='/etc/mistral/mistral.conf', assumption=True)
 # Modular libvirt daemons: one unit and one /etc/libvirt/<daemon>.conf each
 # (libvirt docs/daemons.rst); their log destination was not checked (journald assumed).
 for _d in LIBVIRT_MODULAR:
@@ -279,6 +287,15 @@ _KOLLA = {
                      source='openstack/kolla-ansible ansible/roles/mariadb/defaults/main.yml, '
                             'templates/mariadb.json.j2, templates/healthcheck.cnf.j2, templates/galera.cnf.j2'),
 }
+# KA ansible/roles/mistral/defaults/main.yml (mistral_services: containers mistral_api,
+# mistral_engine, mistral_executor; config_validation /etc/mistral/mistral.conf in the container;
+# node_config_directory/mistral-<svc>/ mounted as the config source); the log file name is the
+# kolla convention, not checked.
+for _m in ('api', 'engine', 'executor'):
+    _KOLLA['mistral-%s' % _m] = _kolla('mistral-%s' % _m, ['mistral.conf'], 'mistral', 'mistral-%s.log' % _m,
+                                       'mistral_%s' % _m, container_config_file='/etc/mistral/mistral.conf',
+                                       source='openstack/kolla-ansible ansible/roles/mistral/defaults/main.yml',
+                                       assumption_fields=['log_files'])
 
 
 # ---------------------------------------------------------------------------
@@ -416,6 +433,18 @@ _TRIPLEO = {
                                'haproxy-container-puppet.yaml:280',
                         **_bundle('haproxy-bundle', 'tripleo_haproxy', 'haproxy')),
 }
+# THT deployment/mistral/mistral-api-container-puppet.yaml (the undercloud up to Wallaby):
+# config_volume mistral, kolla_config `mistral-server --config-file=/etc/mistral/mistral.conf
+# --log-file=/var/log/mistral/api.log --server=api`, logs /var/log/containers/mistral, step_5
+# mistral_db_populate `mistral-db-manage --config-file /etc/mistral/mistral.conf populate` in the
+# mistral_api image; engine and executor alike (mistral-engine-/mistral-executor-container-puppet.yaml).
+for _m in ('api', 'engine', 'executor'):
+    _TRIPLEO['mistral-%s' % _m] = _tripleo('mistral', ['/etc/mistral/mistral.conf'],
+                                           ['/var/log/containers/mistral/%s.log' % _m],
+                                           'tripleo_mistral_%s' % _m, 'mistral_%s' % _m,
+                                           container_config_file='/etc/mistral/mistral.conf',
+                                           source='openstack-archive/tripleo-heat-templates '
+                                                  'deployment/mistral/mistral-%s-container-puppet.yaml' % _m)
 # THT stable/wallaby deployment/nova/nova-modular-libvirt-container-puppet.yaml: containers
 # nova_virtsecretd (:594), nova_virtnodedevd (:622), nova_virtstoraged (:646),
 # nova_virtqemud (:670), nova_virtproxyd (:695), nova_virtlogd_wrapper (:571); each daemon

@@ -50,9 +50,9 @@ def test_clean_lab_gives_no_finding(lab, tmp_path):
     report, _t, _o = _run('diagnose.yml', tmp_path / 'clean')
     assert _bad(report) == []
     # every service user of the lab's catalog: nova and placement, glance and cinder since the lab
-    # runs the real ones (issue 9), neutron since it runs neutron-server (issue 10)
+    # runs the real ones (issue 9), neutron since it runs neutron-server (issue 10), mistral (issue 13)
     assert {r['evidence']['user'] for r in _mine(report) if r['status'] == 'ok'} == {
-        'nova', 'placement', 'glance', 'cinder', 'neutron'}
+        'nova', 'placement', 'glance', 'cinder', 'neutron', 'mistral'}
 
 
 def test_removed_role_found_and_given_back(lab, tmp_path):

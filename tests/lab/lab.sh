@@ -8,6 +8,8 @@
 #   cinder-volume (LVM driver on a sparse-file volume group, target_helper tgtadm; its tgt
 #   commands run in the volume node container sd-lab-volume1, whose real tgtd exports the volumes),
 #   nova-conductor, nova-scheduler, nova-compute x2 (fake driver, hosts compute-1/compute-2),
+#   mistral-api :BASE+6 (gunicorn, mistral.wsgi), mistral-engine, mistral-executor (mistral-server
+#   --server engine|executor; mistral-extra's OpenStack actions loaded),
 #   rabbitmq (Debian) AMQP :BASE+72, epmd :BASE+69, Erlang distribution :BASE+73,
 #   MariaDB (Debian's mariadbd, own datadir and socket under the lab dir) :BASE+50: one database
 #   and one user per service, PyMySQL. keystone, placement and nova-api: gunicorn, N workers.
@@ -45,7 +47,7 @@ REQ=$HERE/requirements-lab.txt
 REQ_HASH=$(sha256sum "$REQ" | cut -c1-12)
 VENV=${STACKDOCTOR_LAB_VENV:-$CACHE/lab-venv-$REQ_HASH}
 # bump DATA_FORMAT when anything that ends up inside the prepared databases changes
-DATA_FORMAT=6
+DATA_FORMAT=7
 # the lab dir and the port base are in the key: cell mappings store the database URLs
 # (host:port) and the rabbit URL, keystone's catalog the endpoint URLs
 DATA_KEY_IN="$LAB|$DATA_FORMAT|ports=$PORT_BASE"
@@ -57,7 +59,7 @@ case $CLOUDS in /*) ;; *) CLOUDS=$PWD/$CLOUDS;; esac
 B=$VENV/bin
 IP=127.0.0.1
 KS_PORT=$PORT_BASE PL_PORT=$((PORT_BASE + 1)) NOVA_PORT=$((PORT_BASE + 2)) NET_PORT=$((PORT_BASE + 3))
-GL_PORT=$((PORT_BASE + 4)) CI_PORT=$((PORT_BASE + 5))
+GL_PORT=$((PORT_BASE + 4)) CI_PORT=$((PORT_BASE + 5)) MI_PORT=$((PORT_BASE + 6))
 EPMD_PORT=$((PORT_BASE + 69)) RABBIT_PORT=$((PORT_BASE + 72)) DIST_PORT=$((PORT_BASE + 73))
 DB_PORT=$((PORT_BASE + 50)) DB_SOCK=$LAB/run/mariadb.sock DB_DATA=$LAB/data/mysql
 API_WORKERS=${STACKDOCTOR_LAB_API_WORKERS:-2}
@@ -66,9 +68,9 @@ export STACKDOCTOR_LAB_DIR=$LAB STACKDOCTOR_LAB_PORT_BASE=$PORT_BASE STACKDOCTOR
 TRANSPORT=rabbit://guest:guest@$IP:$RABBIT_PORT/
 # lab-only credentials (loopback-only services); written to files, never printed
 ADMIN_PASS=sd-lab-admin-pw NOVA_PASS=sd-lab-nova-pw PLACEMENT_PASS=sd-lab-placement-pw
-GLANCE_PASS=sd-lab-glance-pw CINDER_PASS=sd-lab-cinder-pw NEUTRON_PASS=sd-lab-neutron-pw
+GLANCE_PASS=sd-lab-glance-pw CINDER_PASS=sd-lab-cinder-pw NEUTRON_PASS=sd-lab-neutron-pw MISTRAL_PASS=sd-lab-mistral-pw
 # order matters for down: computes and cinder-volume first; mariadb once every client is gone; epmd last
-SERVICES="volume-relay nova-compute-1 nova-compute-2 cinder-volume cinder-volume-kolla cinder-scheduler cinder_api glance_api nova-scheduler nova-conductor nova_api neutron-rpc neutron_api placement keystone rabbitmq mariadb"
+SERVICES="volume-relay nova-compute-1 nova-compute-2 cinder-volume cinder-volume-kolla mistral-executor mistral-engine mistral_api cinder-scheduler cinder_api glance_api nova-scheduler nova-conductor nova_api neutron-rpc neutron_api placement keystone rabbitmq mariadb"
 # cinder-volume (on this machine, as in shared/docs/lab-recipe/cinder-glance/): LVM on a volume
 # group over a loop device of a sparse file, with a private LVM config; its tgt commands
 # (tgt-admin, tgtadm) run inside the volume node container, where the real tgtd runs
@@ -101,7 +103,7 @@ descendants() {  # pid -> pid and all its descendants
 }
 rss_kb() { local s=0 p r; for p in "$@"; do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0); s=$((s + ${r:-0})); done; echo $s; }
 port_of() { case $1 in keystone) echo $KS_PORT;; placement) echo $PL_PORT;; nova_api) echo $NOVA_PORT;; neutron_api) echo $NET_PORT;;
-  glance_api) echo $GL_PORT;; cinder_api) echo $CI_PORT;;
+  glance_api) echo $GL_PORT;; cinder_api) echo $CI_PORT;; mistral_api) echo $MI_PORT;;
   rabbitmq) echo $RABBIT_PORT;; epmd) echo $EPMD_PORT;; mariadb) echo $DB_PORT;; *) echo -;; esac; }
 tcp_open() { (exec 3<>/dev/tcp/$IP/$1) 2>/dev/null; }
 http_ok() { curl -s -m 3 -o /dev/null "http://$IP:$1/"; }
@@ -116,7 +118,7 @@ ensure_venv() {
   rm -rf "$VENV"; mkdir -p "$CACHE"
   "$py" -m venv "$VENV"
   "$B/pip" install -q --disable-pip-version-check -r "$REQ" 2>&1 | grep -v '^WARNING: Location' || true
-  "$B/python" -c 'import keystone, nova, placement, glance, cinder, neutron, gunicorn, openstack' || die "venv install failed"
+  "$B/python" -c 'import keystone, nova, placement, glance, cinder, neutron, mistral, mistral_extra, gunicorn, openstack' || die "venv install failed"
   touch "$VENV/.complete"
   ts "lab venv ready ($(du -sm "$VENV" | cut -f1) MB)"
 }
@@ -447,6 +449,22 @@ EOF
   cp "$VENV/etc/cinder/api-paste.ini" "$LAB/etc/cinder/"
   write_cinder_bin
 
+  # mistral: the API under gunicorn (WSGI shim below), engine and executor as mistral-server runs
+  # them; one config for all three
+  mkdir -p "$LAB/etc/mistral"
+  { cat <<EOF
+[DEFAULT]
+transport_url = $TRANSPORT
+log_file = $LAB/log/mistral-api.log
+[database]
+connection = $(lab_db mistral)
+[pecan]
+auth_enable = true
+[oslo_messaging_notifications]
+driver = noop
+EOF
+    authtoken mistral "$MISTRAL_PASS"; } > "$LAB/etc/mistral/mistral.conf"
+
   # neutron-server as the WSGI/uWSGI deployment runs it (neutron/wsgi/api.py: the API under
   # gunicorn; neutron-rpc-server for the agents' RPC: state reports, router syncs), ML2 with flat
   # (external, physnet "public") and vlan (tenant, physnet "private") networks. The lab has no L2
@@ -505,6 +523,21 @@ EOF
   # cinder's WSGI app reads the config files named on its argv
   printf 'import os, sys\nsys.argv = sys.argv[:1] + ["--config-file", os.environ["CINDER_CONF"]]\nfrom cinder.wsgi.api import application  # noqa\n' \
     > "$LAB/wsgi/cinder_api_app.py"
+  # mistral.wsgi parses no config file but the default ones (/etc/mistral/mistral.conf): the same
+  # steps as its init_wsgi() (mistral/api/app.py), with the lab's file
+  cat > "$LAB/wsgi/mistral_api_app.py" <<'EOF'
+import os, sys
+import oslo_service.backend as service_backend
+service_backend.init_backend(service_backend.BackendType.THREADING)
+from oslo_config import cfg
+from oslo_log import log as logging
+from mistral import config as m_config
+from mistral.api import app
+sys.argv = sys.argv[:1]
+m_config.parse_args(args=["--config-file", os.environ["MISTRAL_CONF"]])
+logging.setup(cfg.CONF, "Mistral")
+application = app.setup_app()
+EOF
 
   umask 077
   cat > "$LAB/adminrc" <<EOF
@@ -531,8 +564,8 @@ EOF
   umask 022
   echo "$VENV" > "$LAB/venv"
   umask 077   # the lab's secrets file: keystone users' and databases' passwords (never printed)
-  { printf '{"admin": "%s", "nova": "%s", "placement": "%s", "glance": "%s", "cinder": "%s", "neutron": "%s", "db": {' \
-      "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS" "$GLANCE_PASS" "$CINDER_PASS" "$NEUTRON_PASS"
+  { printf '{"admin": "%s", "nova": "%s", "placement": "%s", "glance": "%s", "cinder": "%s", "neutron": "%s", "mistral": "%s", "db": {' \
+      "$ADMIN_PASS" "$NOVA_PASS" "$PLACEMENT_PASS" "$GLANCE_PASS" "$CINDER_PASS" "$NEUTRON_PASS" "$MISTRAL_PASS"
     awk '{printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), $1, $2}' "$LAB/data/db-passwords"; echo '}}'
   } > "$LAB/etc/secrets.json"
   umask 022
@@ -545,6 +578,7 @@ NOVA_PORT=$NOVA_PORT
 NET_PORT=$NET_PORT
 GL_PORT=$GL_PORT
 CI_PORT=$CI_PORT
+MI_PORT=$MI_PORT
 VG=$VG
 VOLUME_NODE=$VOLUME_NODE
 EPMD_PORT=$EPMD_PORT
@@ -641,6 +675,10 @@ prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the 
   (
     $B/glance-manage --config-file "$LAB/etc/glance/glance-api.conf" db_sync
     $B/cinder-manage --config-file "$LAB/etc/cinder/cinder.conf" db sync
+    # mistral's schema, then its pre-installed definitions (std.wait_ssh, mistral-extra's
+    # std.create_instance / std.delete_instance): what `populate` writes and check_mistral_actions reads
+    $B/mistral-db-manage --config-file "$LAB/etc/mistral/mistral.conf" upgrade head
+    $B/mistral-db-manage --config-file "$LAB/etc/mistral/mistral.conf" populate
   ) > "$LAB/log/storage-db-setup.log" 2>&1 &
   local st=$!
   # on MariaDB the normal migration path works (on sqlite it does not: the recipe's workaround)
@@ -649,7 +687,7 @@ prepare_data() {  # schema steps, in two parallel lanes; then snapshot into the 
   local nt=$!
   wait $ks || die "keystone setup failed, see $LAB/log/keystone-setup.log"
   wait $db || die "db setup failed, see $LAB/log/db-setup.log"
-  wait $st || die "glance/cinder db setup failed, see $LAB/log/storage-db-setup.log"
+  wait $st || die "glance/cinder/mistral db setup failed, see $LAB/log/storage-db-setup.log"
   wait $nt || die "neutron db setup failed, see $LAB/log/neutron-db-setup.log"
   # a consistent copy of the datadir needs a clean shutdown; then serve on
   mariadb_stop
@@ -707,6 +745,12 @@ spawn_relay() {
 }
 serve_glance() { serve glance_api $GL_PORT OS_GLANCE_CONFIG_DIR "$LAB/etc/glance" 4 1; }
 serve_cinder() { serve cinder_api $CI_PORT CINDER_CONF "$LAB/etc/cinder/cinder.conf" 4 1; }
+serve_mistral() { serve mistral_api $MI_PORT MISTRAL_CONF "$LAB/etc/mistral/mistral.conf" 4 1; }
+spawn_mistral() {  # mistral-engine | mistral-executor: mistral-server --server engine|executor
+  setsid "$B/mistral-server" --server "${1#mistral-}" --config-file "$LAB/etc/mistral/mistral.conf" \
+    --log-file "$LAB/log/$1.log" > "$LAB/log/$1.out" 2>&1 < /dev/null &
+  echo $! > "$LAB/run/$1.pid"
+}
 NEUTRON_CONFS=("$LAB/etc/neutron/neutron.conf" "$LAB/etc/neutron/plugins/ml2/ml2_conf.ini")
 NEUTRON_PYTHONPATH=$HERE/neutron-ml2  # the stand-in mechanism driver sd_lab_tap and its entry point
 serve_neutron() {
@@ -751,8 +795,8 @@ cmd_status() {
     p=$(pidof_svc $n); port=$(port_of $n); ans=no
     if alive "$p"; then
       case $n in
-        keystone|placement|nova_api|neutron_api|glance_api|cinder_api) http_ok "$port" && ans=yes;;
-        volume-relay|neutron-rpc) ans=yes;;
+        keystone|placement|nova_api|neutron_api|glance_api|cinder_api|mistral_api) http_ok "$port" && ans=yes;;
+        volume-relay|neutron-rpc|mistral-engine|mistral-executor) ans=yes;;
         cinder-*) st=$(case $n in cinder-volume) h=volume-1@lvm-1;; cinder-volume-kolla) h=kolla-1@lvm-kolla;; *) h=controller;; esac
                    grep "^${n%-kolla} $h " <<<"$svc" | cut -d' ' -f3- || true); ans=${st:-unregistered};;
         rabbitmq|epmd|mariadb) tcp_open "$port" && ans=yes;;
@@ -864,11 +908,15 @@ cmd_up() {
   spawn_cinder_volume
   spawn_cinder_volume cinder-volume-kolla
   spawn_relay
+  serve_mistral
+  spawn_mistral mistral-engine
+  spawn_mistral mistral-executor
   wait_http $PL_PORT 60; ts "placement serving on $PL_PORT"
   wait_http $NOVA_PORT 60; ts "nova-api serving on $NOVA_PORT"
   wait_http $GL_PORT 90; ts "glance-api serving on $GL_PORT"
   wait_http $CI_PORT 90; ts "cinder-api serving on $CI_PORT"
   wait_http $NET_PORT 90 neutron_api; ts "neutron-server serving on $NET_PORT"
+  wait_http $MI_PORT 90 mistral_api; ts "mistral-api serving on $MI_PORT"
   # external and tenant networks, a router, a port for a "vm" and its floating IP (the network
   # node's L3 agent hosts the router once the nodes are up: tests/lab/nodes.yml)
   "$B/python" "$HERE/labctl.py" network "$LAB" > "$LAB/log/network-setup.log" 2>&1 \
@@ -935,6 +983,8 @@ cmd_start() {
     volume-relay) spawn_relay;;
     neutron_api) serve_neutron; wait_http $NET_PORT 90 neutron_api;;
     neutron-rpc) spawn_neutron_rpc;;
+    mistral_api) serve_mistral; wait_http $MI_PORT 90 mistral_api;;
+    mistral-engine|mistral-executor) spawn_mistral $n;;
   esac
   echo "$n started"
 }

@@ -26,8 +26,8 @@
                                secret
 
 Ports: the lab's etc/lab.env (PORT_BASE), else STACKDOCTOR_LAB_PORT_BASE, else 15000
-(keystone +0, placement +1, nova-api +2, neutron-server +3, glance-api +4, cinder-api +5). Never prints
-passwords.
+(keystone +0, placement +1, nova-api +2, neutron-server +3, glance-api +4, cinder-api +5,
+mistral-api +6). Never prints passwords.
 """
 import ipaddress
 import json
@@ -67,7 +67,8 @@ def urls(lab=None):
             'NOVA': 'http://127.0.0.1:%d/v2.1' % (b + 2),
             'NET': 'http://127.0.0.1:%d' % (b + 3),
             'GLANCE': 'http://127.0.0.1:%d' % (b + 4),
-            'CINDER': 'http://127.0.0.1:%d/v3/%%(project_id)s' % (b + 5)}
+            'CINDER': 'http://127.0.0.1:%d/v3/%%(project_id)s' % (b + 5),
+            'MISTRAL': 'http://127.0.0.1:%d/v2' % (b + 6)}
 
 
 def _secrets(lab):
@@ -102,7 +103,7 @@ def register(lab):
     for name in ('service', 'member', 'reader'):
         if name not in roles:
             roles[name] = idn.create_role(name=name)
-    for user in ('placement', 'nova', 'glance', 'cinder', 'neutron'):
+    for user in ('placement', 'nova', 'glance', 'cinder', 'neutron', 'mistral'):
         u = _find(idn.find_user, user, domain_id='default') or \
             idn.create_user(name=user, password=sec[user], domain_id='default')
         for role in ('admin', 'service'):
@@ -111,7 +112,8 @@ def register(lab):
     u = urls(lab)
     services = (('placement', 'placement', u['PL']), ('nova', 'compute', u['NOVA']),
                 ('neutron', 'network', u['NET']), ('glance', 'image', u['GLANCE']),
-                ('cinderv3', 'volumev3', u['CINDER']), ('cinder', 'block-storage', u['CINDER']))
+                ('cinderv3', 'volumev3', u['CINDER']), ('cinder', 'block-storage', u['CINDER']),
+                ('mistral', 'workflowv2', u['MISTRAL']))
     for name, stype, url in services:
         s = have.get(stype) or idn.create_service(name=name, type=stype)
         ifaces = {e.interface for e in idn.endpoints(service_id=s.id)}

@@ -48,6 +48,7 @@ CHECKS = (
     'fip_nat',
     'network_agents',
     'smoke',
+    'mistral_actions',
 )
 
 _CACHE = {}

@@ -1,0 +1,81 @@
+"""check_mistral_actions / fix_mistral_actions against the lab's real mistral (23.0.0 with
+mistral-extra 17.0.0: api under gunicorn, engine and executor, on the lab's MariaDB).
+
+The fault mistral_actions empties mistral's definition tables (as a database restored without
+`mistral-db-manage populate`); diagnose names what populate writes; remediate --check --diff runs
+nothing and shows the definitions before and after; remediate runs populate on the lab host through
+its layout and restarts mistral there; the check is clean again and a second remediate changes
+nothing. The fault is always undone (finally). A clean lab gives no finding.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')
+INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
+CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
+CHECK = 'check_mistral_actions'
+NOT_OK = ('warning', 'error', 'critical')
+
+
+def _play(playbook, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
+    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
+                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
+    return r.stdout
+
+
+def _run(playbook, out, *extra):
+    t0 = time.monotonic()
+    stdout = _play(playbook, '--limit', 'localhost,lab-host', '-e', 'stackdoctor_checks=%s' % CHECK,
+                   '-e', 'stackdoctor_report_dir=%s' % out, *extra)
+    with open(out / 'report.json') as f:
+        return json.load(f), time.monotonic() - t0, stdout
+
+
+def _bad(report):
+    return sorted((r['host'], r['id'], r['status']) for r in report['results']
+                  if r['check'] == CHECK and r['status'] in NOT_OK)
+
+
+def _summaries(report):
+    return ' '.join(a.get('summary', '') for a in report.get('actions', []) if a.get('fix') == 'fix_mistral_actions')
+
+
+def test_clean_lab_gives_no_finding(lab, tmp_path):
+    report, _t, _o = _run('diagnose.yml', tmp_path / 'clean')
+    assert _bad(report) == []
+    oks = sorted(r['id'] for r in report['results'] if r['check'] == CHECK and r['status'] == 'ok')
+    assert oks == ['mistral.openstack_actions_missing', 'mistral.preinstalled_missing', 'mistral.std_actions_missing']
+
+
+def test_emptied_tables_found_populated_and_idempotent(lab, tmp_path):
+    try:
+        _play(SABOTAGE, '-e', 'fault=mistral_actions')
+        before, took, _o = _run('diagnose.yml', tmp_path / 'before')
+        print('catalog: mistral_actions detected by %s in %.1fs' % (CHECK, took))
+        assert _bad(before) == [('cloud:stackdoctor-lab', 'mistral.preinstalled_missing', 'warning')]
+        found = [r for r in before['results'] if r['id'] == 'mistral.preinstalled_missing'][0]
+        assert found['evidence']['missing_actions'] == ['std.wait_ssh']
+        assert found['evidence']['missing_workflows'] == ['create_instance', 'delete_instance']
+
+        dry, _t, out = _run('remediate.yml', tmp_path / 'dry', '--check', '--diff')
+        assert 'would change: would run: ' in _summaries(dry), _summaries(dry)
+        assert '-action std.wait_ssh: missing' in out and '+workflow create_instance: defined' in out
+        assert _bad(dry) == _bad(before)   # nothing ran
+
+        fixed, _t, out = _run('remediate.yml', tmp_path / 'fix')
+        s = _summaries(fixed)
+        assert 'changed: populate: ' in s and 'mistral-db-manage --config-file ' in s and ' populate on lab-host' in s, s
+        assert 'restarted mistral-api, mistral-engine, mistral-executor on lab-host' in s, s
+        assert _bad(fixed) == []
+
+        again, _t, out = _run('remediate.yml', tmp_path / 'again')
+        assert _summaries(again) == ''   # nothing open: no fix ran
+        assert 'changed=0' in out.split('PLAY RECAP')[-1].split('localhost')[1].split('\n')[0]
+    finally:
+        _play(SABOTAGE, '-e', 'fault=mistral_actions', '-e', 'undo=true')
