@@ -64,14 +64,18 @@ def test_emptied_tables_found_populated_and_idempotent(lab, tmp_path):
         assert found['evidence']['missing_workflows'] == ['create_instance', 'delete_instance']
 
         dry, _t, out = _run('remediate.yml', tmp_path / 'dry', '--check', '--diff')
-        assert 'would change: would run: ' in _summaries(dry), _summaries(dry)
+        assert 'would change: mistral-db-manage populate (' in _summaries(dry), _summaries(dry)
+        assert [a['details']['restarted'] for a in dry['actions'] if a.get('fix') == 'fix_mistral_actions'] == [[]]
         assert '-action std.wait_ssh: missing' in out and '+workflow create_instance: defined' in out
         assert _bad(dry) == _bad(before)   # nothing ran
 
         fixed, _t, out = _run('remediate.yml', tmp_path / 'fix')
         s = _summaries(fixed)
-        assert 'changed: populate: ' in s and 'mistral-db-manage --config-file ' in s and ' populate on lab-host' in s, s
-        assert 'restarted mistral-api, mistral-engine, mistral-executor on lab-host' in s, s
+        assert 'changed: mistral-db-manage populate (' in s and 'mistral.conf) on lab-host' in s, s
+        act = [a for a in fixed['actions'] if a.get('fix') == 'fix_mistral_actions'][0]
+        assert act['details']['argv'][-3:] == ['--config-file', act['details']['argv'][-2], 'populate']
+        assert act['details']['restarted'] == ['mistral-api', 'mistral-engine', 'mistral-executor']
+        assert act['details']['host'] == 'lab-host'
         assert _bad(fixed) == []
 
         again, _t, out = _run('remediate.yml', tmp_path / 'again')

@@ -187,7 +187,13 @@ def _haproxy_server_maint(report, hits, _out):
     assert 'nova_api/ctl-2' in hits[0]['summary'] and 'MAINT' in hits[0]['summary']
 
 
+def _mistral_actions(report, hits, _out):
+    assert 'std.wait_ssh' in hits[0]['summary'] and 'create_instance' in hits[0]['summary']
+    assert hits[0]['fix'] == 'fix_mistral_actions'
+
+
 EXTRA = {
+    'mistral_actions': _mistral_actions,
     'container_unhealthy': _container_unhealthy,
     'rabbit_memory_alarm': _rabbit_memory_alarm,
     'ceph_health': _ceph_health,

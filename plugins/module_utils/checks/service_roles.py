@@ -16,7 +16,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks impor
 
 DECLARATION = {
     'name': 'check_service_roles',
-    'title': "OpenStack service users (nova, placement, cinder, glance, neutron) without their role in the service project",
+    'title': "OpenStack service users (nova, placement, cinder, glance, neutron, mistral) without their role in the service project",
     'scope': 'cloud',
     'groups': ['controllers'],
     'subsets': [],
