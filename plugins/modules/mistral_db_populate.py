@@ -15,7 +15,7 @@ version_added: 0.1.0
 description:
   - Runs C(mistral-db-manage --config-file <config_file> populate), which writes mistral's pre-installed
     definitions (C(action_manager.sync_db()) and C(workflows.sync_db()),
-    C(mistral/db/sqlalchemy/migration/cli.py)): the ad-hoc actions of C(mistral/resources/actions) and the
+    C(mistral/db/sqlalchemy/migration/cli.py)) - the ad-hoc actions of C(mistral/resources/actions) and the
     workflows of the C(mistral.preinstalled_workflows) entry point (mistral-extra's), and up to Victoria
     every std.* action. It rewrites the system workflows and updates the ad-hoc actions it ships; it
     deletes no definition of a user.

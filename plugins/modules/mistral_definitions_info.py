@@ -14,7 +14,7 @@ short_description: Ask mistral's API whether named actions and workflows are def
 version_added: 0.1.0
 description:
   - Finds mistral in the catalog (service type C(workflowv2)) and asks its API for one page of the
-    action list (C(GET /v2/actions?limit=1): is it empty), then for each named action
+    action list (C(GET /v2/actions?limit=1), is it empty), then for each named action
     (C(GET /v2/actions/{name})) and workflow (C(GET /v2/workflows/{name})). A bounded number of
     calls (two plus one per name), each bounded by O(api_timeout); the full action list is not read
     (with mistral-extra it holds thousands of generated actions).
