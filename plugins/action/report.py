@@ -29,6 +29,7 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils import histo
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import report as rp
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import report_html
 from ansible_collections.stackdoctor.openstack.plugins.module_utils import results as sd
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import slicing
 
 DEFAULT_REPORT_DIR = 'stackdoctor-reports/latest'
 
@@ -45,6 +46,9 @@ ARGUMENT_SPEC = dict(
     history_dir=dict(type='path'),
     history_keep=dict(type='int', default=history.DEFAULT_KEEP),
     runbook_base=dict(type='str'),
+    # AWX job slicing (module_utils/slicing.py): also return each host's bounded summary for set_stats
+    slice_publish=dict(type='bool', default=False),
+    slice_subsets=dict(type='list', elements='str', default=[]),
 )
 
 FILES = (('json', 'report.json', rp.render_json),
@@ -145,6 +149,30 @@ class ActionModule(ActionBase):
                         'a recorded action does not follow the contract: %s' % exc, host, {'index': index}))
         return results, actions, missing
 
+    def _slice_stats(self, task_vars, hosts, results, subsets):
+        """Each host's bounded summary (results grouped by their host, cloud results under
+        ``cloud:<name>``; node facts of the cross-host checks' subsets) for set_stats."""
+        hostvars = task_vars.get('hostvars') or {}
+        by_host = {}
+        for r in results:
+            by_host.setdefault(r.get('host'), []).append(r)
+
+        def facts(h):
+            try:
+                value = _fact(hostvars[h], 'stackdoctor_node_facts')
+            except Exception:
+                return {}
+            value = sd.to_plain(value)
+            return value if isinstance(value, dict) else {}
+
+        def groups(h):
+            try:
+                return sd.to_plain(hostvars[h].get('group_names')) or []
+            except Exception:
+                return []
+        names = list(hosts) + sorted(h for h in by_host if h not in hosts)
+        return slicing.publish(names, facts, groups, lambda h: by_host.get(h), subsets)
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -233,4 +261,6 @@ class ActionModule(ActionBase):
             stats=rp.stats(report, paths, args['stats_blocking_limit']),
             msg=msg,
         )
+        if args['slice_publish']:
+            result['slice_stats'] = self._slice_stats(task_vars, hosts, results, args['slice_subsets'])
         return result

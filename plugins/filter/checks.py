@@ -12,6 +12,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks import registry
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.checks import selection
+from ansible_collections.stackdoctor.openstack.plugins.module_utils import slicing
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.results import to_plain
 
 
@@ -63,6 +64,18 @@ def paired_check(fix, registry_entries=None):
     return found[0]
 
 
+def slice_merge(names, values, cross_checks):
+    """The slices' summaries (``names`` of the ``stackdoctor_slice_host_*`` vars and their
+    ``values``) merged for the correlation step: module_utils/slicing.py ``merge``."""
+    names, values = to_plain(names) or [], to_plain(values) or []
+    if len(names) != len(values):
+        raise AnsibleFilterError('slice_merge: %d names but %d values' % (len(names), len(values)))
+    try:
+        return slicing.merge(dict(zip(names, values)), to_plain(cross_checks))
+    except slicing.MergeError as exc:
+        raise AnsibleFilterError('slice_merge: %s' % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -73,4 +86,5 @@ class FilterModule(object):
             'still_open': still_open,
             'result_keys': result_keys,
             'paired_check': paired_check,
+            'slice_merge': slice_merge,
         }

@@ -96,6 +96,19 @@ options:
         example a URL of the rendered docs. Default - the C(docs/checks/) directory of this
         collection as a C(file://) URL.
     type: str
+  slice_publish:
+    description:
+      - Also return RV(slice_stats) - one bounded summary per host for C(ansible.builtin.set_stats), so that
+        the correlation step of a sliced run (AWX job slicing, C(playbooks/correlate.yml)) can run the
+        cross-host checks over every slice's hosts.
+    type: bool
+    default: false
+  slice_subsets:
+    description:
+      - The node-facts subsets each summary carries (those the cross-host checks read).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -206,6 +219,14 @@ changes_summary:
   returned: success
   type: str
   sample: "since 20261201T105300Z-diagnose (diagnose): 0 new, 3 fixed, 1 persist"
+slice_stats:
+  description:
+    - With O(slice_publish), C(stackdoctor_slice_host_<12 hex digits of sha1(host)>) for every host (and
+      C(cloud:<name>)) - C(host), C(groups), C(results) (non-ok first, at most 200, evidence over 2 KB
+      replaced by a marker), C(facts) (the O(slice_subsets), none over 64 KB of JSON, C(facts_truncated) says so).
+      One key per host - AWX merges the slices' artifacts with a dict update.
+  returned: with O(slice_publish)
+  type: dict
 stats:
   description:
     - Bounded data for C(ansible.builtin.set_stats) (AWX job artifacts, workflow conditions),

@@ -38,7 +38,7 @@ def test_every_file_is_yaml():
 
 def test_project_playbooks_import_existing_collection_playbooks():
     wrappers = [p for p in PLAYBOOKS if p.stem != 'gate_on_stats']
-    assert {p.stem for p in wrappers} == {'diagnose', 'remediate', 'health_gate'}
+    assert {p.stem for p in wrappers} == {'diagnose', 'remediate', 'health_gate', 'correlate'}
     for p in wrappers:
         play, = yaml.safe_load(p.read_text())
         fqcn = play['ansible.builtin.import_playbook']
@@ -82,8 +82,16 @@ def test_configure_uses_documented_awx_options_only():
     # workflow nodes: the suboptions of workflow_nodes
     dummy, wf = _options('awx.awx.workflow_job_template')
     node_opts = set(wf['workflow_nodes']['suboptions'])
-    for node in DEFS['stackdoctor_awx_workflow']['workflow_nodes']:
-        assert set(node) <= node_opts, set(node) - node_opts
+    for wf_def in (DEFS['stackdoctor_awx_workflow'], DEFS['stackdoctor_awx_sliced_workflow']):
+        for node in wf_def['workflow_nodes']:
+            assert set(node) <= node_opts, set(node) - node_opts
+    # the sliced workflow: sliced diagnose (publishing) -> correlate -> gate -> upgrade
+    jts = dict((j['name'], j) for j in DEFS['stackdoctor_awx_job_templates'])
+    sliced = jts['stackdoctor diagnose (sliced)']
+    assert sliced['extra_vars'] == {'stackdoctor_slice_publish': True} and sliced['job_slice_count']
+    order = [n['unified_job_template']['name'] for n in DEFS['stackdoctor_awx_sliced_workflow']['workflow_nodes']]
+    assert order[:3] == ['stackdoctor diagnose (sliced)', 'stackdoctor correlate', 'stackdoctor gate on verdict']
+    assert jts['stackdoctor correlate']['playbook'] == 'awx/playbooks/correlate.yml'
 
 
 def test_survey_spec():

@@ -54,6 +54,11 @@ DECLARATION_KEYS = {
     # optional: the check runs only when named (stackdoctor_checks), never in the default
     # selection, because it acts on the cloud (check_smoke creates and deletes resources)
     'opt_in': (bool, False),
+    # optional: evaluate() also reads OTHER hosts' node facts (hostvars of the play: cinder's RBD
+    # backends beside a compute's secrets, every galera node's state, the nodes' image backends).
+    # In a sliced run (AWX job slicing) a slice sees only its hosts: the correlation step
+    # (playbooks/correlate.yml) runs these checks again over every slice's published facts.
+    'cross_host': (bool, False),
 }
 
 ID_RE = re.compile(r'^[a-z0-9_]+\.[a-z0-9_.]+$')

@@ -23,6 +23,7 @@ DECLARATION = {
     'scope': 'host',
     'groups': ['controllers', 'galera'],
     'subsets': ['layout', 'galera'],
+    'cross_host': True,
     'apis': [],
     'fix': None,
     # the comparison across nodes needs every node's facts: the role runs on each host

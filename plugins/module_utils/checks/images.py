@@ -27,6 +27,7 @@ DECLARATION = {
     'scope': 'cloud',
     'groups': ['controllers', 'computes', 'storage'],
     'subsets': ['cinder', 'image_backends'],
+    'cross_host': True,
     'apis': [
         'image GET /v2/images (marker paging), /v2/info/stores/detail (else /v2/info/stores)',
         'compute GET /servers/detail?all_tenants=1 (image use)',

@@ -24,6 +24,7 @@ DECLARATION = {
     'scope': 'host',
     'groups': ['computes', 'storage', 'controllers'],
     'subsets': ['layout', 'rbd_secrets'],
+    'cross_host': True,
     'apis': [],
     'fix': 'fix_rbd_secrets',
     'facts_only': False,   # the role adds the cinder backends read on the play's other hosts

@@ -101,6 +101,7 @@ def playbook_entry(decl):
         # host checks that need only node facts are evaluated in bulk by diagnose
         'facts_only': decl['scope'] == 'host' and decl.get('facts_only', True),
         'opt_in': bool(decl.get('opt_in', False)),
+        'cross_host': bool(decl.get('cross_host', False)),
     }
 
 
