@@ -52,12 +52,11 @@ def render_check_doc(decl):
            '| profiles | %s |' % ', '.join('`%s`' % p for p in decl['profiles'])
            + (' (**opt-in**: runs only when named in `stackdoctor_checks`, never in the default selection)'
               if decl.get('opt_in') else ''),
-           '| paired fix | %s |' % ('`stackdoctor.openstack.%s`' % decl['fix'] if decl['fix'] else 'none (diagnosis only)'),
-           ] + (['| cross-host | yes: reads other hosts\' node facts; in a sliced run (AWX job slicing) '
-                 'the correlation step runs it again over every slice\'s facts (`playbooks/correlate.yml`) |']
-                if decl.get('cross_host') else []) + [
-
-           '', '## Findings', '', '| id | default severity | fixed by the fix | what it means |', '|---|---|---|---|']
+           '| paired fix | %s |' % ('`stackdoctor.openstack.%s`' % decl['fix'] if decl['fix'] else 'none (diagnosis only)')]
+    if decl.get('cross_host'):
+        out.append('| cross-host | yes: reads other hosts\' node facts; in a sliced run (AWX job slicing) '
+                   'the correlation step runs it again over every slice\'s facts (`playbooks/correlate.yml`) |')
+    out += ['', '## Findings', '', '| id | default severity | fixed by the fix | what it means |', '|---|---|---|---|']
     for fid in sorted(decl['findings']):
         spec = decl['findings'][fid]
         fixed = 'yes' if (decl['fix'] and spec.get('fixable', True)) else 'no'

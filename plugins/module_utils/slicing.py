@@ -100,8 +100,8 @@ def merge(values, cross_checks):
         if not isinstance(summary, dict) or summary.get('format') != FORMAT or not summary.get('host'):
             raise MergeError('%s is not a stackdoctor slice summary (format %s)' % (key, FORMAT))
         if host_key(summary['host']) != key:
-            raise MergeError('%s holds the summary of %s, whose key is %s' % (key, summary['host'],
-                                                                            host_key(summary['host'])))
+            raise MergeError('%s holds the summary of %s, whose key is %s'
+                             % (key, summary['host'], host_key(summary['host'])))
         kept = [r for r in summary.get('results') or [] if r.get('check') not in cross]
         dropped += len(summary.get('results') or []) - len(kept)
         hosts[summary['host']] = {

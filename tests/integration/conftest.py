@@ -19,9 +19,10 @@ import sys
 
 import pytest
 
+from labplay import play as _play  # tests/integration/labplay.py
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
-INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
 CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 sys.path.insert(0, str(ROOT / 'tests' / 'lab'))
 _STARTED = {'lab': False}
@@ -63,12 +64,6 @@ def lab():
     return ROOT
 
 
-def _play(playbook, *extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
-    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
-                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
-    return r.stdout
 
 
 def _report(d):

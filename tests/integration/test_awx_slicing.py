@@ -21,14 +21,11 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / 'tests' / 'lab'))
-import labctl  # noqa: E402  (the one reader of the lab's etc/lab.env)
 
 LAB_DIR = os.environ.get('STACKDOCTOR_LAB_DIR', '/var/tmp/stackdoctor-lab')
 INV = ROOT / 'inventories' / 'lab'

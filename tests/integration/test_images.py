@@ -17,10 +17,11 @@ import time
 
 import pytest
 
+from labplay import play as _play  # tests/integration/labplay.py
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
 LAB_IMAGES = str(ROOT / 'tests' / 'lab' / 'lab_images.py')
-INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
 CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 CHECK = 'check_images'
 NOT_OK = ('warning', 'error', 'critical')
@@ -31,11 +32,6 @@ def _env():
     return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
 
 
-def _play(playbook, *extra):
-    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
-                       cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
-    return r.stdout
 
 
 def _run(playbook, out, *extra):

@@ -7,34 +7,14 @@ nothing and shows the definitions before and after; remediate runs populate on t
 its layout and restarts mistral there; the check is clean again and a second remediate changes
 nothing. The fault is always undone (finally). A clean lab gives no finding.
 """
-import json
-import os
-import pathlib
-import subprocess
-import time
+from labplay import SABOTAGE, play as _play, run_checks
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')
-INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
-CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 CHECK = 'check_mistral_actions'
 NOT_OK = ('warning', 'error', 'critical')
 
 
-def _play(playbook, *extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
-    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
-                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
-    return r.stdout
-
-
 def _run(playbook, out, *extra):
-    t0 = time.monotonic()
-    stdout = _play(playbook, '--limit', 'localhost,lab-host', '-e', 'stackdoctor_checks=%s' % CHECK,
-                   '-e', 'stackdoctor_report_dir=%s' % out, *extra)
-    with open(out / 'report.json') as f:
-        return json.load(f), time.monotonic() - t0, stdout
+    return run_checks(playbook, out, CHECK, 'localhost,lab-host', *extra)
 
 
 def _bad(report):

@@ -5,36 +5,14 @@ The fault service_role_removed takes the nova user's admin role in project servi
 remediate adds it back (the lab opts in: fix_service_roles_enabled), diagnose is clean again.
 The assignment is always restored (finally). A clean lab gives no finding.
 """
-import json
-import os
-import pathlib
-import subprocess
-import time
+from labplay import SABOTAGE, play as _play, run_checks
 
-import pytest
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SABOTAGE = str(ROOT / 'tests' / 'lab' / 'sabotage' / 'lab_sabotage.yml')  # absolute: joins over playbooks/
-INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
-CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 CHECK = 'check_service_roles'
 NOT_OK = ('warning', 'error', 'critical')
 
 
-def _play(playbook, *extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
-    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
-                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
-    return r.stdout
-
-
 def _run(playbook, out, *extra):
-    t0 = time.monotonic()
-    stdout = _play(playbook, '--limit', 'localhost', '-e', 'stackdoctor_checks=%s' % CHECK,
-                   '-e', 'stackdoctor_report_dir=%s' % out, *extra)
-    with open(out / 'report.json') as f:
-        return json.load(f), time.monotonic() - t0, stdout
+    return run_checks(playbook, out, CHECK, 'localhost', *extra)
 
 
 def _mine(report):

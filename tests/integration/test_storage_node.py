@@ -6,24 +6,14 @@ diagnose.yml, remediate.yml and diagnose.yml, and records the node as the fixes 
 assert on those reports. Check mode, diff and idempotence of the node-side fixes: molecule/storage_node.
 """
 import json
-import os
 import pathlib
-import subprocess
 
-import pytest
+from labplay import play as _play  # tests/integration/labplay.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-INV = ROOT / 'inventories' / 'lab' / 'hosts.yml'
-CLOUDS = ROOT / 'inventories' / 'lab' / 'clouds.yaml'
 HOST = 'sd-lab-volume1'
 
 
-def _play(playbook, *extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
-    r = subprocess.run(['ansible-playbook', '-i', str(INV), str(ROOT / 'playbooks' / playbook), *extra],
-                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert r.returncode == 0, '%s failed:\n%s' % (playbook, r.stdout[-4000:])
-    return r.stdout
 
 
 def _statuses(report, rid, host=None):
