@@ -64,8 +64,6 @@ def lab():
     return ROOT
 
 
-
-
 def _report(d):
     with open(d / 'report.json') as f:
         return json.load(f)

@@ -32,8 +32,6 @@ def _env():
     return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=str(CLOUDS))
 
 
-
-
 def _run(playbook, out, *extra):
     t0 = time.monotonic()
     stdout = _play(playbook, '--limit', 'localhost', '-e', 'stackdoctor_checks=%s' % CHECK,

@@ -14,8 +14,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 HOST = 'sd-lab-volume1'
 
 
-
-
 def _statuses(report, rid, host=None):
     return sorted((r['host'], r['status']) for r in report['results']
                   if r['id'] == rid and (host is None or r['host'] == host))
