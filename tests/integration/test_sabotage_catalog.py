@@ -96,6 +96,13 @@ def _lab_status_up():
 
 
 def test_clean_lab_gives_no_finding(lab, tmp_path):
+    # A clean lab holds no test scenarios: the guards of orphaned_allocations (fault=all, the session's
+    # catalog fixture) stay after its undo, and their server in BUILD holds a scheduler claim that
+    # nova-compute-1 logs every periodic (60 s) as "has allocations against this compute host but is not
+    # found in the database": check_log_signatures' 4a, found whenever a periodic falls in the window.
+    import scenarios
+    scenarios.cleanup()
+    time.sleep(2)   # a periodic already under way has logged by now, before the window starts
     report, took = _diagnose(tmp_path / 'clean', time.time())
     assert _bad(report) == []
     _row('(clean lab) | no finding above ok from %s on any host | - | %.1fs' % (', '.join(CATALOG_CHECKS), took))
