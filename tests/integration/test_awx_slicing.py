@@ -136,6 +136,10 @@ def test_two_slices_and_the_correlation_step_equal_one_unsliced_run(fault, tmp_p
     assert remote == []
     print('slicing: unsliced %s, correlated %s, %d results each' % (
         whole['report']['verdict'], corr['report']['verdict'], len(_seen(whole['report']))))
+    print('slicing: published %s' % ', '.join('%s %d bytes' % (p['host'], len(json.dumps(p))) for p in published))
+    print('slicing: correlation artifact %s' % json.dumps(dict(
+        (k, corr['artifact'][k]) for k in ('stackdoctor_verdict', 'stackdoctor_counts', 'stackdoctor_blocking_total',
+                                           'stackdoctor_blocking')), sort_keys=True))
 
     secrets = _secrets()
     for run in [whole, corr] + slices:
