@@ -1356,6 +1356,35 @@ def gather_rbd_secrets(ctx):
     return rbd_facts.gather_rbd_secrets(ctx, _scan_service_log)
 
 
+# ---------------------------------------------------------------------------
+# service_token (check_service_token): nova's [service_user], never a secret
+# ---------------------------------------------------------------------------
+def gather_service_token(ctx):
+    """Each nova service's ``[service_user]`` (nova/conf/service_token.py): ``{configs: [{file,
+    services, error, send (the raw value or None), send_line, auth_type, has_username,
+    has_password, has_auth_url}]}``. Only whether a password is set, never the password."""
+    out = {'configs': []}
+    for path, names in _config_files_by_service(ctx):
+        if not any(n.startswith('nova-') for n in names):
+            continue
+        item = {'file': path, 'services': names, 'error': None}
+        conf, err = _read_oslo(ctx, path)
+        if err:
+            item['error'] = err
+            out['configs'].append(item)
+            continue
+        send = conf.entry('service_user', 'send_service_user_token')
+        item.update(send=None if send is None else (send.value or '').strip(),
+                    send_line=None if send is None else send.line,
+                    section=conf.has_section('service_user'),
+                    auth_type=_opt(conf, 'service_user', 'auth_type'),
+                    has_username=bool(_opt(conf, 'service_user', 'username', 'user_id')),
+                    has_password=bool(_opt(conf, 'service_user', 'password')),
+                    has_auth_url=bool(_opt(conf, 'service_user', 'auth_url')))
+        out['configs'].append(item)
+    return out
+
+
 GATHERERS = {
     'layout': gather_layout,
     'cinder': gather_cinder,
@@ -1382,13 +1411,14 @@ GATHERERS = {
     'rbd_secrets': gather_rbd_secrets,
     'galera': ha_facts.gather_galera,
     'fip_nat': fip_nat_facts.gather_fip_nat,
+    'service_token': gather_service_token,
 }
 
 # cinder before tgt so that tgt can report coverage of cinder's volumes_dir
 ORDER = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log', 'qemu_img',
          'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
          'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures', 'rabbitmq_cluster', 'image_backends',
-         'containers', 'pacemaker', 'rbd_secrets', 'galera', 'fip_nat')
+         'containers', 'pacemaker', 'rbd_secrets', 'galera', 'fip_nat', 'service_token')
 
 
 def gather(subsets, ctx):

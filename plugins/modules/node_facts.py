@@ -32,10 +32,12 @@ options:
     elements: str
     choices: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera, fip_nat]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera, fip_nat,
+              service_token]
     default: [layout, cinder, tgt, cinder_volume_log, nova_compute_log, nova_control_log, qemu_img, target_address,
               cinder_glance, nested_virt, services, messaging, disk, credentials, ceph, haproxy, debug,
-              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera, fip_nat]
+              log_signatures, rabbitmq_cluster, image_backends, containers, pacemaker, rbd_secrets, galera, fip_nat,
+              service_token]
   layout_flavour:
     description:
       - Deployment flavour. C(auto) detects it (C(/etc/kolla) service directories,
@@ -411,6 +413,13 @@ ansible_facts:
               C(command), C(rc), C(variables), C(status) (the wsrep status variables the check reads), C(no_wsrep)
               (no wsrep variable at all - MySQL, a MariaDB without Galera), C(error) (C(kind) - no_client,
               server_down, access_denied, timeout, failed - and C(message)), C(looked_at).
+          returned: when requested
+          type: dict
+        service_token:
+          description:
+            - Each nova service's config file - C(file), C(services), C(send) (C([service_user]
+              send_service_user_token) as written, or null), C(send_line), C(section) (the section exists),
+              C(auth_type), C(has_username), C(has_password), C(has_auth_url) (whether set, never the value), C(error).
           returned: when requested
           type: dict
         fip_nat:

@@ -199,7 +199,13 @@ def _mistral_actions(report, hits, _out):
     assert hits[0]['fix'] == 'fix_mistral_actions'
 
 
+def _service_token_disabled(report, hits, _out):
+    assert '/etc/nova/nova.conf (nova-compute)' in hits[0]['summary'] and 'is false (line' in hits[0]['summary']
+    assert hits[0]['fix'] is None
+
+
 EXTRA = {
+    'service_token_disabled': _service_token_disabled,
     'mistral_actions': _mistral_actions,
     'container_unhealthy': _container_unhealthy,
     'rabbit_memory_alarm': _rabbit_memory_alarm,

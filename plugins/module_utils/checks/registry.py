@@ -49,6 +49,7 @@ CHECKS = (
     'network_agents',
     'smoke',
     'mistral_actions',
+    'service_token',
 )
 
 _CACHE = {}
