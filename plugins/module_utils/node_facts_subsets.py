@@ -44,7 +44,8 @@ from ansible_collections.stackdoctor.openstack.plugins.module_utils.tgt_conf imp
 SUBSET_NAMES = ('layout', 'cinder', 'tgt', 'cinder_volume_log', 'nova_compute_log', 'nova_control_log',
                 'qemu_img', 'target_address', 'cinder_glance', 'nested_virt', 'services', 'messaging', 'disk',
                 'credentials', 'ceph', 'haproxy', 'debug', 'log_signatures',
-                'rabbitmq_cluster', 'image_backends', 'containers', 'pacemaker', 'rbd_secrets', 'galera', 'fip_nat')
+                'rabbitmq_cluster', 'image_backends', 'containers', 'pacemaker', 'rbd_secrets', 'galera', 'fip_nat',
+                'service_token')
 DEFAULT_LOG_TAIL_BYTES = 4 * 1024 * 1024
 # the one place the log limits' defaults live (node_facts' arguments and the facts role use them)
 DEFAULT_LOG_MAX_MATCHES = 20

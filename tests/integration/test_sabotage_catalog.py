@@ -200,7 +200,8 @@ def _mistral_actions(report, hits, _out):
 
 
 def _service_token_disabled(report, hits, _out):
-    assert '/etc/nova/nova.conf (nova-compute)' in hits[0]['summary'] and 'is false (line' in hits[0]['summary']
+    assert '/etc/nova/nova.conf (' in hits[0]['summary'] and 'nova-compute' in hits[0]['summary']
+    assert 'send_service_user_token is false (line' in hits[0]['summary']
     assert hits[0]['fix'] is None
 
 

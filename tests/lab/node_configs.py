@@ -92,6 +92,12 @@ def main(lab, out):
         secs += [(s, section(comp, s)) for s in comp.sections() if s not in ('DEFAULT', 'oslo_concurrency')]
         secs += [('keystone_authtoken', authtoken), ('service_user', section(nova, 'service_user')),
                  ('neutron', section(nova, 'neutron'))]
+        # one section per name, as a deployment writes it (oslo.config would merge repeated ones, the
+        # last value winning; an edit of the first one, as a fault's ini_file makes, would not count)
+        merged = {}
+        for s, o in secs:
+            merged.setdefault(s, {}).update(o)
+        secs = list(merged.items())
         # RBD root disks as client.nova, as a Ceph-backed compute's nova.conf says (nova/conf/libvirt.py);
         # the lab's nova-compute runs nova's fake driver on the host and does not read the node's file
         libvirt = dict(section(comp, 'libvirt'), images_type='rbd', images_rbd_pool='vms',
