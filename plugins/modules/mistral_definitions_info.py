@@ -87,7 +87,7 @@ import time
 
 from ansible.module_utils.six.moves.urllib.parse import quote
 from ansible_collections.stackdoctor.openstack.plugins.module_utils.openstack_module import (
-    StackdoctorOpenStackModule)
+    StackdoctorOpenStackModule, json_get)
 
 SERVICE_TYPE = 'workflowv2'
 
@@ -103,20 +103,26 @@ class MistralDefinitionsInfoModule(StackdoctorOpenStackModule):
     def _get(self, endpoint, path, calls):
         t0 = time.time()
         try:
-            resp = self.conn.session.get(endpoint + path, raise_exc=False, timeout=self.api_timeout)
+            status, body = json_get(self.conn.session, endpoint + path, timeout=self.api_timeout)
         except Exception as exc:  # pylint: disable=broad-except
             calls.append({'path': path, 'status': None, 'seconds': round(time.time() - t0, 2)})
             self.fail_json(msg='mistral GET %s%s: %s' % (endpoint, path, exc), calls=calls)
-        calls.append({'path': path, 'status': resp.status_code, 'seconds': round(time.time() - t0, 2)})
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        if resp.status_code not in (200, 404):
-            detail = (body or {}).get('faultstring') if isinstance(body, dict) else None
+        calls.append({'path': path, 'status': status, 'seconds': round(time.time() - t0, 2)})
+        if status not in (200, 404):
+            detail = body.get('faultstring') if isinstance(body, dict) else None
             self.fail_json(msg='mistral GET %s%s answered HTTP %s: %s' % (
-                endpoint, path, resp.status_code, detail or (resp.text or '')[:200].strip()), calls=calls)
-        return resp.status_code, body if isinstance(body, dict) else {}
+                endpoint, path, status, detail or str(body or '')[:200].strip()), calls=calls)
+        return status, body if isinstance(body, dict) else {}
+
+    def _lookup(self, endpoint, collection, names, suffix, fields, calls):
+        """``{name: {present, <fields> when present}}`` from ``GET /<collection>/<name>`` each."""
+        out = {}
+        for name in names:
+            status, body = self._get(endpoint, '/%s/%s%s' % (collection, quote(name, safe=''), suffix), calls)
+            out[name] = {'present': status == 200}
+            if status == 200:
+                out[name].update((f, body.get(f)) for f in fields)
+        return out
 
     def run(self):
         calls = []
@@ -134,18 +140,8 @@ class MistralDefinitionsInfoModule(StackdoctorOpenStackModule):
         suffix = ('?namespace=%s' % quote(ns)) if ns else ''
         _status, body = self._get(endpoint, '/actions?limit=1', calls)
         any_actions = bool(body.get('actions'))
-        actions = {}
-        for name in self.params['actions']:
-            status, body = self._get(endpoint, '/actions/%s%s' % (quote(name, safe=''), suffix), calls)
-            actions[name] = {'present': status == 200}
-            if status == 200:
-                actions[name].update(is_system=body.get('is_system'), scope=body.get('scope'))
-        workflows = {}
-        for name in self.params['workflows']:
-            status, body = self._get(endpoint, '/workflows/%s%s' % (quote(name, safe=''), suffix), calls)
-            workflows[name] = {'present': status == 200}
-            if status == 200:
-                workflows[name].update(scope=body.get('scope'), project_id=body.get('project_id'))
+        actions = self._lookup(endpoint, 'actions', self.params['actions'], suffix, ('is_system', 'scope'), calls)
+        workflows = self._lookup(endpoint, 'workflows', self.params['workflows'], suffix, ('scope', 'project_id'), calls)
         self.exit_json(changed=False, catalog=True, endpoint=endpoint, any_actions=any_actions,
                        actions=actions, workflows=workflows, calls=calls)
 

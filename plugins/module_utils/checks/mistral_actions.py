@@ -117,6 +117,15 @@ def _missing(found, names):
     return [n for n in names if not (found.get(n) or {}).get('present')]
 
 
+def _named(rid, found, names, ev, what, why):
+    """One result for a list of names that must all be defined: ``rid`` fires with the missing ones."""
+    missing = _missing(found, names)
+    if missing:
+        return base.result(DECLARATION, rid, base.FAULT, '%s missing from mistral at %s: %s %s' % (
+            what, ev['endpoint'], ', '.join(missing), why), dict(ev, missing=missing))
+    return base.result(DECLARATION, rid, 'ok', 'the %s are defined: %s' % (what, ', '.join(names)), ev)
+
+
 def evaluate(facts, params=None):
     """Results for one cloud from the answer of ``mistral_definitions_info`` (``facts['read']``)."""
     facts = facts or {}
@@ -143,17 +152,9 @@ def evaluate(facts, params=None):
                             "Victoria `mistral-db-manage populate` was not run; since Wallaby the action "
                             "providers load nothing ([legacy_action_provider] load_action_plugins)" % ev['endpoint'],
                             ev)]
-    results = []
-    std_missing = _missing(actions, want('std_actions'))
-    if std_missing:
-        results.append(base.result(
-            DECLARATION, STD, base.FAULT,
-            'std actions missing from mistral at %s: %s (populate up to Victoria; since Wallaby '
-            '[legacy_action_provider] load_action_plugins and allowlist/denylist)' % (
-                ev['endpoint'], ', '.join(std_missing)), dict(ev, missing=std_missing)))
-    else:
-        results.append(base.result(DECLARATION, STD, 'ok', 'the std actions are defined: %s'
-                                   % ', '.join(want('std_actions')), ev))
+    results = [_named(STD, actions, want('std_actions'), ev, 'std actions', (
+        '(populate up to Victoria; since Wallaby [legacy_action_provider] load_action_plugins and '
+        'allowlist/denylist)'))]
     os_names = want('openstack_actions')
     os_missing = _missing(actions, os_names)
     extra = not os_names or len(os_missing) < len(os_names)   # mistral-extra loaded
@@ -172,13 +173,7 @@ def evaluate(facts, params=None):
                 want('preinstalled_actions') + (wf_names if extra else [])) + ('' if extra else
                                                                                " (mistral-extra's workflows "
                                                                                "not expected without it)"), ev))
-    if os_missing:
-        results.append(base.result(
-            DECLARATION, OPENSTACK, base.FAULT,
-            'OpenStack actions missing from mistral at %s: %s (mistral-extra not installed where mistral runs, '
-            'or [legacy_action_provider] load_action_generators = false / only_builtin_actions = true)' % (
-                ev['endpoint'], ', '.join(os_missing)), dict(ev, missing=os_missing)))
-    else:
-        results.append(base.result(DECLARATION, OPENSTACK, 'ok', 'OpenStack actions are defined: %s'
-                                   % ', '.join(os_names), ev))
+    results.append(_named(OPENSTACK, actions, os_names, ev, 'OpenStack actions', (
+        '(mistral-extra not installed where mistral runs, or [legacy_action_provider] load_action_generators = '
+        'false / only_builtin_actions = true)')))
     return results
